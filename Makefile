@@ -1,0 +1,98 @@
+# Kiln: the top-level build. See README.md.
+#
+#   make            build the commands into bin/
+#   make run        build and start the default appliance on posix-socket
+#   make test       install missing test peers (apt-get), then run every test
+#   make unit       build the host unit tests (ASan + UBSan) into build/unit/
+#   make bench      run the benchmarks in bench/ (not tests)
+#   make install PREFIX=/usr/local
+#   make format     clang-format every C file in place; make format-check
+
+CC ?= cc
+PREFIX ?= /usr/local
+DESTDIR ?=
+APP ?= examples/echo
+
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wno-unused-parameter
+HOST_CFLAGS = -O2 -g -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude
+SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+      -fno-omit-frame-pointer
+UNIT_CFLAGS = -O1 -g -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude $(SAN)
+
+# The host-side pieces of lib/core that the kiln command shares with images.
+TOOL_CORE = lib/core/cfgtype.c lib/core/addr.c
+TOOL_MAIN = tools/main.c
+TOOL_LIB = $(filter-out $(TOOL_MAIN),$(wildcard tools/*.c))
+TOOL_HDRS = $(wildcard tools/*.h) $(wildcard include/kiln/*.h)
+
+include lib/core/files.mk
+
+all: bin/kiln
+
+bin/kiln: $(TOOL_MAIN) $(TOOL_LIB) $(TOOL_CORE) $(TOOL_HDRS)
+	@mkdir -p bin
+	$(CC) $(HOST_CFLAGS) -Itools -o $@.tmp $(TOOL_MAIN) $(TOOL_LIB) $(TOOL_CORE)
+	mv $@.tmp $@
+
+# ---- unit tests (host, sanitizers) -------------------------------------
+# lib/core/tests/test_X.c  -> build/unit/test_core_X   (with the fake platform)
+# lib/net/tests/test_X.c   -> build/unit/test_net_X
+# tools/tests/test_X.c     -> build/unit/test_tools_X
+CORE_TESTS = $(patsubst lib/core/tests/test_%.c,build/unit/test_core_%,$(wildcard lib/core/tests/test_*.c))
+NET_TESTS = $(patsubst lib/net/tests/test_%.c,build/unit/test_net_%,$(wildcard lib/net/tests/test_*.c))
+TOOL_TESTS = $(patsubst tools/tests/test_%.c,build/unit/test_tools_%,$(wildcard tools/tests/test_*.c))
+UNIT_SUPPORT = $(filter-out $(wildcard lib/core/tests/test_*.c),$(wildcard lib/core/tests/*.c))
+NET_SRCS_ALL = $(wildcard lib/net/*.c)
+UNIT_DEPS = $(wildcard include/kiln/*.h lib/core/*.h lib/net/*.h lib/core/tests/*.h)
+
+unit: $(CORE_TESTS) $(NET_TESTS) $(TOOL_TESTS)
+
+build/unit/test_core_%: lib/core/tests/test_%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(UNIT_DEPS)
+	@mkdir -p build/unit
+	$(CC) $(UNIT_CFLAGS) -Ilib/core -Ilib/core/tests -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT)
+
+build/unit/test_net_%: lib/net/tests/test_%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(NET_SRCS_ALL) $(UNIT_DEPS)
+	@mkdir -p build/unit
+	$(CC) $(UNIT_CFLAGS) -Ilib/core -Ilib/core/tests -Ilib/net -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) $(NET_SRCS_ALL)
+
+build/unit/test_tools_%: tools/tests/test_%.c $(TOOL_LIB) $(TOOL_CORE) $(TOOL_HDRS)
+	@mkdir -p build/unit
+	$(CC) $(UNIT_CFLAGS) -Itools -o $@ $< $(TOOL_LIB) $(TOOL_CORE)
+
+# ---- test tools (host programs the integration tests drive) -------------
+TEST_TOOLS = $(patsubst tests/tools/%.c,build/tools/%,$(wildcard tests/tools/*.c))
+test-tools: $(TEST_TOOLS)
+build/tools/%: tests/tools/%.c
+	@mkdir -p build/tools
+	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -o $@ $<
+
+# ---- the quick start ------------------------------------------------------
+run: all
+	bin/kiln run -t posix-socket $(APP)
+
+test: all
+	tests/deps.sh
+	$(MAKE) unit test-tools
+	tests/run
+
+bench: all
+	bench/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kiln
+	install -m 755 bin/kiln $(DESTDIR)$(PREFIX)/bin/kiln
+	cp -R include lib bindings mk $(DESTDIR)$(PREFIX)/share/kiln/
+	find $(DESTDIR)$(PREFIX)/share/kiln -name tests -type d -prune -exec rm -rf {} +
+
+C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(C_FILES)
+format-check:
+	clang-format --dry-run -Werror $(C_FILES)
+
+clean:
+	rm -rf bin build examples/*/_build
+
+.PHONY: all unit test-tools run test bench install format format-check clean
+.DELETE_ON_ERROR:

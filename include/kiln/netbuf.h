@@ -1,0 +1,139 @@
+/*
+ * Network buffers: page-sized, from a fixed pool, with headroom.
+ *
+ *   buf (page start)                                       buf + NETBUF_SIZE
+ *   |<-- headroom -->|<------- data (len) ------->|<-- tailroom -->|
+ *   +----------------+----------------------------+----------------+
+ *   |                |  payload / headers         |                |
+ *   +----------------+----------------------------+----------------+
+ *                    ^ data                       ^ data + len
+ *
+ * A receive path fills a buffer and hands views of it upward; a send path
+ * builds the payload and prepends each header into the headroom
+ * (netbuf_push) without copying what is already there. Buffers come from
+ * one pool whose size is fixed when the image is built; when the pool is
+ * empty netbuf_alloc returns NULL and the caller drops and counts. There is
+ * no allocation on the per-packet path.
+ *
+ * Ownership: whoever holds the pointer owns the buffer and must either pass
+ * it on (a call that "takes" a buffer owns it from then on, on success and
+ * on failure alike) or netbuf_free it. Buffers are chained through `next`
+ * for batches; the chain link belongs to whoever owns the buffer.
+ */
+#ifndef KILN_NETBUF_H
+#define KILN_NETBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kiln/view.h>
+
+#define NETBUF_SIZE 4096u
+/* Room for Ethernet + IPv4 (with options) + TCP (with options), rounded. */
+#define NETBUF_HEADROOM 128u
+
+struct netbuf {
+	struct netbuf *next; /* batch chain, owned by the buffer's owner */
+	uint8_t *buf;	     /* page start, fixed */
+	uint8_t *data;	     /* first byte of data */
+	uint32_t len;	     /* bytes of data */
+	uint32_t user;	     /* free for the owner's use */
+};
+
+/*
+ * Set the pool's size. Called once, before the first netbuf_alloc; a
+ * binding calls it from its start-up with the image's configured count.
+ * Without it the first alloc sets up the default, NETBUF_DEFAULT_COUNT.
+ */
+#define NETBUF_DEFAULT_COUNT 1024u
+void netbuf_pool_init(unsigned count);
+
+/* A buffer with headroom NETBUF_HEADROOM and len 0, or NULL when empty. */
+struct netbuf *netbuf_alloc(void);
+
+/* Return a buffer (only one; see netbuf_free_chain). NULL is ignored. */
+void netbuf_free(struct netbuf *nb);
+void netbuf_free_chain(struct netbuf *nb);
+
+/* Buffers free in the pool, and the pool's size. */
+unsigned netbuf_avail(void);
+unsigned netbuf_total(void);
+
+static inline size_t netbuf_headroom(const struct netbuf *nb)
+{
+	return (size_t)(nb->data - nb->buf);
+}
+
+static inline size_t netbuf_tailroom(const struct netbuf *nb)
+{
+	return NETBUF_SIZE - netbuf_headroom(nb) - nb->len;
+}
+
+/* The data as a view / writable view. */
+static inline struct view netbuf_view(const struct netbuf *nb)
+{
+	return view_make(nb->data, nb->len);
+}
+
+static inline struct mview netbuf_mview(struct netbuf *nb)
+{
+	return mview_make(nb->data, nb->len);
+}
+
+/*
+ * Grow the data by n bytes at the front (into the headroom) and return a
+ * writable view of the n new bytes; false when the headroom is too small.
+ */
+__attribute__((warn_unused_result)) static inline bool
+netbuf_push(struct netbuf *nb, size_t n, struct mview *hdr)
+{
+	if (n > netbuf_headroom(nb))
+		return false;
+	nb->data -= n;
+	nb->len += (uint32_t)n;
+	*hdr = mview_make(nb->data, n);
+	return true;
+}
+
+/* Drop n bytes from the front (a parsed header); false when len < n. */
+__attribute__((warn_unused_result)) static inline bool
+netbuf_pull(struct netbuf *nb, size_t n)
+{
+	if (n > nb->len)
+		return false;
+	nb->data += n;
+	nb->len -= (uint32_t)n;
+	return true;
+}
+
+/*
+ * Grow the data by n bytes at the end and return a writable view of them;
+ * false when the tailroom is too small.
+ */
+__attribute__((warn_unused_result)) static inline bool
+netbuf_put(struct netbuf *nb, size_t n, struct mview *tail)
+{
+	if (n > netbuf_tailroom(nb))
+		return false;
+	*tail = mview_make(nb->data + nb->len, n);
+	nb->len += (uint32_t)n;
+	return true;
+}
+
+/* Cut the data to len bytes (no-op when already shorter). */
+static inline void netbuf_trim(struct netbuf *nb, size_t len)
+{
+	if (len < nb->len)
+		nb->len = (uint32_t)len;
+}
+
+/* Reset to empty with the default headroom. */
+static inline void netbuf_reset(struct netbuf *nb)
+{
+	nb->data = nb->buf + NETBUF_HEADROOM;
+	nb->len = 0;
+	nb->next = NULL;
+}
+
+#endif /* KILN_NETBUF_H */

@@ -1,0 +1,50 @@
+/*
+ * The contract between the target-independent core (lib/core) and a
+ * target's binding (bindings/<target>/). Appliances never include this.
+ *
+ * Each target implements, besides the functions of kiln.h (clocks,
+ * entropy, console, kiln_exit's final exit):
+ */
+#ifndef KILN_PLATFORM_H
+#define KILN_PLATFORM_H
+
+#include <stdint.h>
+
+/*
+ * Wait until the monotonic clock reaches deadline_ns or a device is ready,
+ * whichever is first, and dispatch the readiness of every ready device to
+ * its binding's handler before returning. deadline_ns == 0 means do not
+ * wait (poll once); UINT64_MAX means no deadline. Called only by loop_run.
+ * Spurious early returns are allowed; the loop re-checks its timers.
+ */
+void plat_wait(uint64_t deadline_ns);
+
+/*
+ * End the process or VM now with status, after flushing the console.
+ * Called by the runtime after loop_run returns, and by kiln_panic.
+ */
+void plat_exit(int status) __attribute__((noreturn));
+
+/*
+ * Print a backtrace of the current call stack to the console, symbolised
+ * where the target can. Used by kiln_panic.
+ */
+void plat_backtrace(void);
+
+/*
+ * Called by the binding's entry point once the start line is read:
+ * applies settable keys and the built-in keys, calls kiln_main, runs the
+ * loop, and never returns. argv[0] is the appliance name; args[] are the
+ * start-line tokens after device options (KEY=VALUE..., "--", args...).
+ * On a bad key it prints "NAME: key K: reason" and exits with status 2.
+ */
+void core_start(int nargs, char **args) __attribute__((noreturn));
+
+/*
+ * Set a settable key from "KEY=VALUE" text. Returns 0, or -ENOENT for an
+ * unknown key, -EPERM for a key sealed at build time, -EINVAL for a value
+ * of the wrong type; in each case `why` receives a message naming the key.
+ */
+int cfg_set_start(const char *kv, char *why, unsigned long whylen);
+
+#endif /* KILN_PLATFORM_H */
