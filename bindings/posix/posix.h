@@ -1,0 +1,52 @@
+/*
+ * Internal interface of the posix bindings (bindings/posix, shared by the
+ * posix-socket and posix-direct targets). Not a public contract: only
+ * bindings/posix* include it.
+ *
+ * The loop's only wait is plat_wait (wait.c), an epoll_wait on one epoll
+ * instance. Anything that owns a host descriptor (a socket, a tap) embeds a
+ * struct posix_fd and registers it; plat_wait calls `ready` with the epoll
+ * events that fired. Registration takes no loop reference: the owner takes
+ * one (loop_ref) for as long as its object can produce events.
+ */
+#ifndef KILN_POSIX_H
+#define KILN_POSIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct posix_fd {
+	int fd;
+	uint32_t events; /* EPOLLIN, EPOLLOUT, ... as currently registered */
+	void (*ready)(struct posix_fd *pf, uint32_t events);
+};
+
+/*
+ * Register pf->fd for pf->events; mod changes the events of a registered
+ * fd; del unregisters it (harmless when not registered, and safe from a
+ * `ready` handler: events of the current batch that were meant for pf are
+ * dropped, so pf may be freed right after del). Results: 0 or -errno.
+ */
+int posix_fd_add(struct posix_fd *pf);
+int posix_fd_mod(struct posix_fd *pf, uint32_t events);
+void posix_fd_del(struct posix_fd *pf);
+
+/*
+ * Per-target hook for net devices, called by main once per net device the
+ * image declares, with the tap named by the matching --net option or NULL.
+ * posix-socket (whose network is the host's sockets) refuses any tap;
+ * posix-direct requires one. Returns 0, or -1 with a reason in why.
+ */
+int posix_net_open(const char *dev, const char *tap, char *why, size_t whylen);
+
+/*
+ * Back block device `dev` (a name from image_devs) with the host file at
+ * path (block.c). Returns 0, or -1 with a reason in why.
+ */
+int posix_block_open(const char *dev, const char *path, char *why,
+		     size_t whylen);
+
+/* Install the fatal-signal handlers that print a backtrace (exit.c). */
+void posix_crash_init(void);
+
+#endif /* KILN_POSIX_H */
