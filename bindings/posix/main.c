@@ -1,6 +1,7 @@
 /*
  * The posix targets' entry point: read the device options of the image's
- * start line, attach the devices, then hand the rest to core_start.
+ * start line, attach the devices, then hand the rest to core_start
+ * (lib/core/start.c).
  *
  *   IMAGE [--net=TAP|--net TAP]... [--disk=FILE|--disk FILE]...
  *         [KEY=VALUE...] [--] [ARGS...]
@@ -163,14 +164,7 @@ int main(int argc, char **argv)
 	first = parse_devopts(argc, argv, &o);
 	attach_devices(&o);
 
-	/* args[0] is the appliance's name, then the tokens after the
-	 * device options; argv[] itself stays NULL-terminated. */
-	int nargs = 1 + (argc - first);
-	char **args = calloc((size_t)nargs + 1, sizeof *args);
-	if (!args)
-		start_error("out of memory");
-	args[0] = (char *)image_app_name;
-	for (int k = first; k < argc; k++)
-		args[1 + k - first] = argv[k];
-	core_start(nargs, args);
+	/* The tokens after the device options: settings, "--", the
+	 * appliance's own arguments; core_start tells them apart. */
+	core_start(argc - first, argv + first);
 }

@@ -1,0 +1,584 @@
+/*
+ * TCP connections on host sockets: receiving with back-pressure, the send
+ * queue, closing. The contract is include/kiln/tcp.h; the data structures
+ * are described in tcp_int.h.
+ *
+ * The kernel does the protocol; what this file adds is the contract's
+ * shape: views instead of copies where it can, bounded queues instead of
+ * unbounded ones, and callbacks that never re-enter the appliance (the
+ * `closed` callback and re-offering unconsumed bytes go through the loop).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <kiln/log.h>
+
+#include "tcp_int.h"
+
+#define TCP_READS_PER_EVENT 4 /* fairness between busy connections */
+#define TCP_IOV_MAX	    64
+
+unsigned tcp_nconns;
+
+static uint8_t rx_scratch[TCP_RECV_BUF];
+
+static void resume_run(struct loop_defer *d, void *arg);
+static void closed_run(struct loop_defer *d, void *arg);
+static void close_timeout(struct loop_timer *t, void *arg);
+
+struct tcp_conn *tcp_conn_new(int fd, enum tcp_state st)
+{
+	struct tcp_conn *c = calloc(1, sizeof *c);
+
+	if (!c)
+		return NULL;
+	c->pf.fd = fd;
+	c->pf.ready = tcp_conn_ready;
+	c->state = st;
+	loop_defer_init(&c->resume_d, resume_run, c);
+	loop_defer_init(&c->closed_d, closed_run, c);
+	loop_timer_init(&c->close_t, close_timeout, c);
+	tcp_nconns++;
+	loop_ref();
+	return c;
+}
+
+enum tcp_close_reason tcp_errno_reason(int err)
+{
+	switch (err) {
+	case ECONNRESET:
+	case EPIPE:
+		return TCP_CLOSED_RESET;
+	case ETIMEDOUT:
+		return TCP_CLOSED_TIMEOUT;
+	case ECONNREFUSED:
+		return TCP_CLOSED_REFUSED;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+	case ENETDOWN:
+		return TCP_CLOSED_UNREACH;
+	default:
+		return TCP_CLOSED_ERROR;
+	}
+}
+
+void tcp_conn_sync(struct tcp_conn *c)
+{
+	uint32_t ev = 0;
+
+	if (c->state == TCP_S_DEAD)
+		return;
+	if (c->state == TCP_S_CONNECTING) {
+		ev = EPOLLOUT;
+	} else {
+		/* Read while not paused and no FIN yet (after tcp_close
+		 * too: to see the peer's FIN and discard what comes). */
+		if (!c->paused && !c->rd_eof)
+			ev |= EPOLLIN;
+		if (c->queued > 0)
+			ev |= EPOLLOUT;
+	}
+	/* With nothing to wait for, leave the set: epoll reports HUP and
+	 * ERR even for an empty mask, which would spin a paused reader.
+	 * The error is seen when reading or writing resumes. */
+	if (ev == 0) {
+		if (c->registered)
+			posix_fd_del(&c->pf);
+		c->registered = false;
+		return;
+	}
+	if (!c->registered) {
+		c->pf.events = ev;
+		if (posix_fd_add(&c->pf) != 0) {
+			tcp_conn_finish(c, TCP_CLOSED_ERROR);
+			return;
+		}
+		c->registered = true;
+	} else if (posix_fd_mod(&c->pf, ev) != 0) {
+		tcp_conn_finish(c, TCP_CLOSED_ERROR);
+	}
+}
+
+void tcp_conn_finish(struct tcp_conn *c, enum tcp_close_reason why)
+{
+	if (c->state == TCP_S_DEAD)
+		return;
+	c->state = TCP_S_DEAD;
+	c->why = why;
+	loop_timer_cancel(&c->close_t);
+	loop_defer_cancel(&c->resume_d);
+	if (c->registered)
+		posix_fd_del(&c->pf);
+	c->registered = false;
+	if (why != TCP_CLOSED_NORMAL && why != TCP_CLOSED_RESET) {
+		/* Abortive close: the peer gets a RST, the kernel keeps no
+		 * state for bytes nobody will read. */
+		struct linger lg = {.l_onoff = 1, .l_linger = 0};
+		(void)setsockopt(c->pf.fd, SOL_SOCKET, SO_LINGER, &lg,
+				 sizeof lg);
+	}
+	close(c->pf.fd);
+	c->pf.fd = -1;
+	free(c->ring);
+	free(c->pend);
+	c->ring = c->pend = NULL;
+	c->ring_len = c->pend_len = c->queued = 0;
+	c->nsegs = 0;
+	loop_defer(&c->closed_d);
+}
+
+static void closed_run(struct loop_defer *d, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	if (c->cbs && c->cbs->closed)
+		c->cbs->closed(c, c->why, c->arg);
+	tcp_nconns--;
+	loop_unref();
+	free(c);
+}
+
+static void close_timeout(struct loop_timer *t, void *arg)
+{
+	tcp_conn_finish(arg, TCP_CLOSED_TIMEOUT);
+}
+
+/* Both directions are done: the graceful end. */
+static void maybe_done(struct tcp_conn *c)
+{
+	if (c->state == TCP_S_OPEN && c->rd_eof && c->shut_done)
+		tcp_conn_finish(c, TCP_CLOSED_NORMAL);
+}
+
+static void do_shutdown(struct tcp_conn *c)
+{
+	if (shutdown(c->pf.fd, SHUT_WR) != 0 && errno != ENOTCONN) {
+		tcp_conn_finish(c, tcp_errno_reason(errno));
+		return;
+	}
+	c->shut_done = true;
+	maybe_done(c);
+}
+
+/* ---- receiving ---------------------------------------------------------- */
+
+/*
+ * Offer n bytes at p to the appliance; keep what it leaves in the pending
+ * buffer and pause. p may be the pending buffer itself.
+ */
+static void deliver(struct tcp_conn *c, const uint8_t *p, size_t n)
+{
+	size_t used = c->cbs->recv(c, view_make(p, n), c->arg);
+
+	if (c->state == TCP_S_DEAD)
+		return;
+	if (c->closing) { /* tcp_close inside recv: drop the rest */
+		c->pend_len = 0;
+		c->paused = false;
+		return;
+	}
+	if (used > n) {
+		log_warn("tcp: recv callback consumed %zu of %zu bytes", used,
+			 n);
+		used = n;
+	}
+	if (used == n) {
+		c->pend_len = 0;
+		c->paused = false;
+		return;
+	}
+	if (!c->pend) {
+		c->pend = malloc(TCP_RECV_BUF);
+		if (!c->pend) {
+			tcp_conn_finish(c, TCP_CLOSED_ERROR);
+			return;
+		}
+	}
+	memmove(c->pend, p + used, n - used);
+	c->pend_len = n - used;
+	c->paused = true;
+}
+
+static void peer_eof(struct tcp_conn *c)
+{
+	c->rd_eof = true;
+	if (!c->closing) {
+		if (c->cbs->eof)
+			c->cbs->eof(c, c->arg);
+		else
+			tcp_close(c);
+	}
+	if (c->state != TCP_S_DEAD)
+		maybe_done(c);
+}
+
+static void do_read(struct tcp_conn *c)
+{
+	for (int k = 0; k < TCP_READS_PER_EVENT; k++) {
+		if (c->state != TCP_S_OPEN || c->paused || c->rd_eof)
+			return;
+		ssize_t n = recv(c->pf.fd, rx_scratch, sizeof rx_scratch, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				tcp_conn_finish(c, tcp_errno_reason(errno));
+			return;
+		}
+		if (n == 0) {
+			peer_eof(c);
+			return;
+		}
+		if (!c->closing)
+			deliver(c, rx_scratch, (size_t)n);
+		if ((size_t)n < sizeof rx_scratch)
+			return;
+	}
+}
+
+/* tcp_recv_resume's deferred half: re-offer pending bytes, then read. */
+static void resume_run(struct loop_defer *d, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	if (c->state != TCP_S_OPEN || c->closing || !c->paused)
+		return;
+	if (c->pend_len > 0)
+		deliver(c, c->pend, c->pend_len);
+	else
+		c->paused = false;
+	if (c->state == TCP_S_DEAD)
+		return;
+	if (!c->paused) {
+		free(c->pend);
+		c->pend = NULL;
+	}
+	tcp_conn_sync(c);
+}
+
+void tcp_recv_resume(struct tcp_conn *c)
+{
+	/* Always through the loop: the caller may be inside recv itself,
+	 * about to leave bytes unconsumed. */
+	if (c->state != TCP_S_DEAD && !c->closing)
+		loop_defer(&c->resume_d);
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+static struct tcp_seg *last_seg(struct tcp_conn *c)
+{
+	if (c->nsegs == 0)
+		return NULL;
+	return &c->segs[(c->seg_head + c->nsegs - 1) % TCP_MAX_SEGS];
+}
+
+static size_t copy_room(const struct tcp_conn *c)
+{
+	const struct tcp_seg *l =
+		c->nsegs ? &c->segs[(c->seg_head + c->nsegs - 1) % TCP_MAX_SEGS]
+			 : NULL;
+
+	/* Appending to a copy segment needs no slot; anything else does. */
+	if (!(l && !l->p) && c->nsegs == TCP_MAX_SEGS)
+		return 0;
+	return TCP_SEND_BUF - c->ring_len;
+}
+
+size_t tcp_send_room(const struct tcp_conn *c)
+{
+	if (c->state == TCP_S_DEAD || c->shut_req)
+		return 0;
+	return copy_room(c);
+}
+
+static void ring_put(struct tcp_conn *c, const uint8_t *p, size_t n)
+{
+	size_t tail = (c->ring_head + c->ring_len) % TCP_SEND_BUF;
+	size_t first = n < TCP_SEND_BUF - tail ? n : TCP_SEND_BUF - tail;
+
+	memcpy(c->ring + tail, p, first);
+	memcpy(c->ring, p + first, n - first);
+	c->ring_len += n;
+}
+
+static void seg_push(struct tcp_conn *c, const uint8_t *p, size_t n)
+{
+	struct tcp_seg *l = last_seg(c);
+
+	if (!p && l && !l->p) {
+		l->len += n;
+	} else {
+		struct tcp_seg *s =
+			&c->segs[(c->seg_head + c->nsegs) % TCP_MAX_SEGS];
+		s->p = p;
+		s->len = n;
+		c->nsegs++;
+	}
+	c->queued += n;
+}
+
+/* Send straight from the caller's bytes when nothing is queued ahead. */
+static ssize_t send_direct(struct tcp_conn *c, const void *data, size_t len)
+{
+	if (c->state != TCP_S_OPEN || c->queued > 0)
+		return 0;
+	for (;;) {
+		ssize_t n =
+			send(c->pf.fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		tcp_conn_finish(c, tcp_errno_reason(errno));
+		return -EPIPE;
+	}
+}
+
+static ssize_t send_common(struct tcp_conn *c, const void *data, size_t len,
+			   bool is_static)
+{
+	size_t taken, more;
+	ssize_t n;
+
+	if (c->state == TCP_S_DEAD)
+		return -ENOTCONN;
+	if (c->shut_req)
+		return -EPIPE;
+	if (len == 0)
+		return 0;
+	n = send_direct(c, data, len);
+	if (n < 0)
+		return n;
+	taken = (size_t)n;
+	if (taken == len)
+		return (ssize_t)len;
+	if (is_static) {
+		more = c->nsegs < TCP_MAX_SEGS ? len - taken : 0;
+		if (more)
+			seg_push(c, (const uint8_t *)data + taken, more);
+	} else {
+		more = copy_room(c);
+		if (more > len - taken)
+			more = len - taken;
+		if (more && !c->ring) {
+			c->ring = malloc(TCP_SEND_BUF);
+			c->ring_head = 0;
+			if (!c->ring)
+				more = 0;
+		}
+		if (more) {
+			ring_put(c, (const uint8_t *)data + taken, more);
+			seg_push(c, NULL, more);
+		}
+	}
+	taken += more;
+	if (taken < len)
+		c->want_writable = true;
+	if (more)
+		tcp_conn_sync(c);
+	return (ssize_t)taken;
+}
+
+ssize_t tcp_send(struct tcp_conn *c, const void *data, size_t len)
+{
+	return send_common(c, data, len, false);
+}
+
+ssize_t tcp_send_static(struct tcp_conn *c, const void *data, size_t len)
+{
+	return send_common(c, data, len, true);
+}
+
+/* Gather the queue into iovecs, oldest first. */
+static int gather(const struct tcp_conn *c, struct iovec *iov)
+{
+	size_t rpos = c->ring_head;
+	int n = 0;
+
+	for (unsigned k = 0; k < c->nsegs && n < TCP_IOV_MAX - 1; k++) {
+		const struct tcp_seg *s =
+			&c->segs[(c->seg_head + k) % TCP_MAX_SEGS];
+		if (s->p) {
+			iov[n++] = (struct iovec){(void *)s->p, s->len};
+			continue;
+		}
+		size_t first = s->len < TCP_SEND_BUF - rpos
+				       ? s->len
+				       : TCP_SEND_BUF - rpos;
+		iov[n++] = (struct iovec){c->ring + rpos, first};
+		if (first < s->len)
+			iov[n++] = (struct iovec){c->ring, s->len - first};
+		rpos = (rpos + s->len) % TCP_SEND_BUF;
+	}
+	return n;
+}
+
+static void consume(struct tcp_conn *c, size_t n)
+{
+	c->queued -= n;
+	while (n > 0) {
+		struct tcp_seg *s = &c->segs[c->seg_head];
+		size_t k = n < s->len ? n : s->len;
+
+		if (s->p) {
+			s->p += k;
+		} else {
+			c->ring_head = (c->ring_head + k) % TCP_SEND_BUF;
+			c->ring_len -= k;
+		}
+		s->len -= k;
+		n -= k;
+		if (s->len == 0) {
+			c->seg_head = (c->seg_head + 1) % TCP_MAX_SEGS;
+			c->nsegs--;
+		}
+	}
+}
+
+/* Write what the socket takes. Returns false when the conn ended. */
+static bool flush(struct tcp_conn *c)
+{
+	struct iovec iov[TCP_IOV_MAX];
+	bool progress = false;
+
+	while (c->queued > 0) {
+		struct msghdr mh = {.msg_iov = iov};
+		mh.msg_iovlen = (size_t)gather(c, iov);
+		ssize_t n = sendmsg(c->pf.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			tcp_conn_finish(c, tcp_errno_reason(errno));
+			return false;
+		}
+		consume(c, (size_t)n);
+		progress = true;
+	}
+	if (progress && c->closing)
+		loop_timer_arm_in(&c->close_t, TCP_CLOSE_TIMEOUT_NS);
+	if (c->queued > 0)
+		return true;
+	free(c->ring);
+	c->ring = NULL;
+	c->ring_head = c->ring_len = 0;
+	if (c->shut_req && !c->shut_done) {
+		do_shutdown(c);
+		return c->state != TCP_S_DEAD;
+	}
+	if (c->want_writable) {
+		c->want_writable = false;
+		if (c->cbs->writable)
+			c->cbs->writable(c, c->arg);
+	}
+	return c->state != TCP_S_DEAD;
+}
+
+/* ---- readiness ---------------------------------------------------------- */
+
+static void connect_done(struct tcp_conn *c, uint32_t events)
+{
+	int err = 0;
+	socklen_t len = sizeof err;
+
+	if (getsockopt(c->pf.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		err = errno;
+	if (err == 0 && !(events & EPOLLOUT))
+		err = ECONNREFUSED;
+	if (err != 0) {
+		tcp_conn_finish(c, tcp_errno_reason(err));
+		return;
+	}
+	c->state = TCP_S_OPEN;
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof sa;
+	if (getsockname(c->pf.fd, (struct sockaddr *)&sa, &sl) == 0) {
+		c->local.ip = ntohl(sa.sin_addr.s_addr);
+		c->local.port = ntohs(sa.sin_port);
+	}
+	if (c->cbs->connected)
+		c->cbs->connected(c, c->arg);
+	if (c->state == TCP_S_DEAD)
+		return;
+	if (c->queued > 0)
+		(void)flush(c);
+	else if (c->shut_req && !c->shut_done)
+		do_shutdown(c);
+}
+
+void tcp_conn_ready(struct posix_fd *pf, uint32_t events)
+{
+	struct tcp_conn *c = (struct tcp_conn *)pf;
+	bool acted = false;
+
+	if (c->state == TCP_S_CONNECTING) {
+		connect_done(c, events);
+	} else {
+		if (c->queued > 0 &&
+		    (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+			acted = true;
+			if (!flush(c))
+				return;
+		}
+		if ((c->pf.events & EPOLLIN) &&
+		    (events & (EPOLLIN | EPOLLERR | EPOLLHUP))) {
+			acted = true;
+			do_read(c);
+		}
+		/* An error nothing above ran into: end here, not spin. */
+		if (!acted && (events & (EPOLLERR | EPOLLHUP)) &&
+		    c->state != TCP_S_DEAD) {
+			int err = 0;
+			socklen_t len = sizeof err;
+			(void)getsockopt(c->pf.fd, SOL_SOCKET, SO_ERROR, &err,
+					 &len);
+			tcp_conn_finish(c, err ? tcp_errno_reason(err)
+					       : TCP_CLOSED_RESET);
+		}
+	}
+	tcp_conn_sync(c);
+}
+
+/* ---- closing ------------------------------------------------------------ */
+
+void tcp_shutdown(struct tcp_conn *c)
+{
+	if (c->state == TCP_S_DEAD || c->shut_req)
+		return;
+	c->shut_req = true;
+	if (c->state == TCP_S_OPEN && c->queued == 0)
+		do_shutdown(c);
+}
+
+void tcp_close(struct tcp_conn *c)
+{
+	if (c->state == TCP_S_DEAD || c->closing)
+		return;
+	c->closing = true;
+	/* No more recv callbacks: what waits is dropped, and reading goes
+	 * on only to find the peer's FIN. */
+	loop_defer_cancel(&c->resume_d);
+	free(c->pend);
+	c->pend = NULL;
+	c->pend_len = 0;
+	c->paused = false;
+	loop_timer_arm_in(&c->close_t, TCP_CLOSE_TIMEOUT_NS);
+	tcp_shutdown(c);
+	tcp_conn_sync(c);
+}
+
+void tcp_abort(struct tcp_conn *c)
+{
+	tcp_conn_finish(c, TCP_CLOSED_ABORTED);
+}

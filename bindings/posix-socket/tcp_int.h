@@ -1,0 +1,101 @@
+/*
+ * Internal to bindings/posix-socket's TCP: the connection struct shared by
+ * tcp_conn.c (data transfer and closing) and tcp_listen.c (listening,
+ * accepting, connecting, options).
+ *
+ * A connection owns one non-blocking host socket registered with the
+ * posix epoll (posix.h) and one loop reference from creation until its
+ * `closed` callback has returned.
+ *
+ * Send queue: the bytes tcp_send copied live in a ring (TCP_SEND_BUF
+ * bytes, allocated while bytes wait, freed when they are gone); the
+ * queue itself is a ring of segments, each either "the next len bytes of
+ * the copy ring" (p == NULL) or a static reference (tcp_send_static). The
+ * segment ring bounds how many static references can wait.
+ *
+ *   segs: [copy 3000][static 50000 -> kv file][copy 20] ...
+ *   ring: |..head>>>>>>>3020 bytes>>>>>..........|
+ *
+ * Receive: bytes are read into one scratch buffer shared by every
+ * connection (recv callbacks never nest); only bytes a recv callback
+ * leaves unconsumed are copied into the connection's own pending buffer
+ * (at most TCP_RECV_BUF), and reading stops until tcp_recv_resume.
+ */
+#ifndef KILN_POSIX_TCP_INT_H
+#define KILN_POSIX_TCP_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kiln/loop.h>
+#include <kiln/tcp.h>
+
+#include "../posix/posix.h"
+
+#define TCP_RECV_BUF  (16u * 1024)
+#define TCP_SEND_BUF  (64u * 1024)
+#define TCP_MAX_SEGS  64u
+#define TCP_MAX_CONNS 4096u
+/* Bound on tcp_close without progress: drain, FIN, the peer's FIN. */
+#define TCP_CLOSE_TIMEOUT_NS (10ull * 1000000000u)
+
+enum tcp_state {
+	TCP_S_CONNECTING,
+	TCP_S_OPEN,
+	TCP_S_DEAD, /* fd closed, `closed` queued */
+};
+
+struct tcp_seg {
+	const uint8_t *p; /* NULL: bytes in the copy ring */
+	size_t len;
+};
+
+struct tcp_conn {
+	struct posix_fd pf;
+	const struct tcp_callbacks *cbs;
+	void *arg;
+	enum tcp_state state;
+	enum tcp_close_reason why; /* once TCP_S_DEAD */
+	bool registered;	   /* fd is in the epoll set */
+	bool rd_eof;		   /* the peer's FIN was read */
+	bool closing;		   /* tcp_close: no more recv or eof */
+	bool shut_req;		   /* FIN once the queue drains */
+	bool shut_done;		   /* shutdown(SHUT_WR) done */
+	bool paused;		   /* pending bytes wait for a resume */
+	bool want_writable;	   /* a send came up short */
+
+	uint8_t *pend; /* unconsumed received bytes (TCP_RECV_BUF) */
+	size_t pend_len;
+
+	uint8_t *ring; /* copied send bytes (TCP_SEND_BUF) */
+	size_t ring_head, ring_len;
+	struct tcp_seg segs[TCP_MAX_SEGS];
+	unsigned seg_head, nsegs;
+	size_t queued; /* bytes in all segments */
+
+	struct loop_defer resume_d, closed_d;
+	struct loop_timer close_t;
+	struct net_addr local, remote;
+};
+
+/* Live connections, bounded by TCP_MAX_CONNS (tcp_conn.c). */
+extern unsigned tcp_nconns;
+
+/* A new connection around fd (non-blocking) in state st, with a loop
+ * reference; NULL when out of memory (fd is left to the caller). */
+struct tcp_conn *tcp_conn_new(int fd, enum tcp_state st);
+
+/* Bring the epoll registration in line with the state. */
+void tcp_conn_sync(struct tcp_conn *c);
+
+/* End the connection: close the fd now and queue `closed` with why. */
+void tcp_conn_finish(struct tcp_conn *c, enum tcp_close_reason why);
+
+/* epoll readiness of a connection (also completes connects). */
+void tcp_conn_ready(struct posix_fd *pf, uint32_t events);
+
+/* The close reason a socket error stands for. */
+enum tcp_close_reason tcp_errno_reason(int err);
+
+#endif /* KILN_POSIX_TCP_INT_H */
