@@ -70,7 +70,8 @@ static const char *value_of(const char *key, unsigned types, const char *want)
 	k = &image_keys[i];
 	if (!(types & (1u << k->type)))
 		kiln_panic("cfg: key %s is of type %s, not %s", k->name,
-			   cfg_type_name(k->type) ? cfg_type_name(k->type) : "?",
+			   cfg_type_name(k->type) ? cfg_type_name(k->type)
+						  : "?",
 			   want);
 	text = i < CFG_START_MAX && start_value[i] ? start_value[i] : k->value;
 	if (!cfg_check(k->type, text, why, sizeof(why)))
@@ -82,8 +83,8 @@ static const char *value_of(const char *key, unsigned types, const char *want)
 
 const char *cfg_str(const char *key)
 {
-	return value_of(key, T(CFG_STRING) | T(CFG_FILE) | T(CFG_FILES) |
-				     T(CFG_DIR),
+	return value_of(key,
+			T(CFG_STRING) | T(CFG_FILE) | T(CFG_FILES) | T(CFG_DIR),
 			"string");
 }
 

@@ -247,7 +247,8 @@ uint64_t loop_now(void)
 {
 	if (!now_valid) {
 		uint64_t t = kiln_mono_ns();
-		/* Never let the loop's time go back, whatever the clock does. */
+		/* Never let the loop's time go back, whatever the clock does.
+		 */
 		if (t > now_ns)
 			now_ns = t;
 		now_valid = running;

@@ -45,8 +45,8 @@ void kiln_panic_at(const char *file, int line, const char *fmt, ...)
 		plat_exit(134);
 	}
 	in_panic = true;
-	used = format_prefix(buf, sizeof(buf), "PANIC at %s:%d: ",
-			     file ? file : "?", line);
+	used = format_prefix(buf, sizeof(buf),
+			     "PANIC at %s:%d: ", file ? file : "?", line);
 	va_start(ap, fmt);
 	used = core_vformat_line(buf, sizeof(buf), used, fmt, ap);
 	va_end(ap);

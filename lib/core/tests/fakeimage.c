@@ -15,23 +15,23 @@ const char image_app_name[] = "fakeapp";
 const char image_target_name[] = "fake";
 
 const struct image_key image_keys[] = {
-	{ "port", CFG_PORT, false, "8080" },
-	{ "addr", CFG_IPV4NET, true, "10.0.0.2/24" },
-	{ "gateway", CFG_IPV4, true, "10.0.0.1" },
-	{ "name", CFG_STRING, false, "hello world" },
-	{ "count", CFG_INT, false, "-42" },
-	{ "big", CFG_INT, false, "-9223372036854775808" },
-	{ "verbose", CFG_BOOL, false, "yes" },
-	{ "quiet", CFG_BOOL, true, "off" },
-	{ "lan", CFG_IPV4NET, false, "dhcp" },
-	{ "zone", CFG_FILES, false, "a.zone,b.zone" },
-	{ "retries", CFG_INT, true, "3" },
+	{"port", CFG_PORT, false, "8080"},
+	{"addr", CFG_IPV4NET, true, "10.0.0.2/24"},
+	{"gateway", CFG_IPV4, true, "10.0.0.1"},
+	{"name", CFG_STRING, false, "hello world"},
+	{"count", CFG_INT, false, "-42"},
+	{"big", CFG_INT, false, "-9223372036854775808"},
+	{"verbose", CFG_BOOL, false, "yes"},
+	{"quiet", CFG_BOOL, true, "off"},
+	{"lan", CFG_IPV4NET, false, "dhcp"},
+	{"zone", CFG_FILES, false, "a.zone,b.zone"},
+	{"retries", CFG_INT, true, "3"},
 };
 const size_t image_nkeys = sizeof(image_keys) / sizeof(image_keys[0]);
 
 const struct image_dev image_devs[] = {
-	{ "net0", IMAGE_DEV_NET },
-	{ "disk0", IMAGE_DEV_BLOCK },
+	{"net0", IMAGE_DEV_NET},
+	{"disk0", IMAGE_DEV_BLOCK},
 };
 const size_t image_ndevs = sizeof(image_devs) / sizeof(image_devs[0]);
 
@@ -43,7 +43,10 @@ static const uint8_t sitemap[] = "<urlset/>";
 static const uint8_t zone_a[] = "a. IN A 1.2.3.4";
 static const uint8_t zone_b[] = "b. IN A 5.6.7.8";
 
-#define E(n, d, t) { n, d, sizeof(d) - 1, t }
+#define E(n, d, t)                                                             \
+	{                                                                      \
+		n, d, sizeof(d) - 1, t                                         \
+	}
 /* Sorted by strcmp: "site/" < "sitemap.xml" because '/' < 'm'. */
 const struct kv_entry image_kv[] = {
 	E("index.html", index_html, 1700000000),
@@ -51,7 +54,7 @@ const struct kv_entry image_kv[] = {
 	E("site/b/c.js", c_js, 1700000002),
 	E("site/index.html", site_index, 1700000003),
 	E("sitemap.xml", sitemap, 1700000004),
-	{ "site~empty", NULL, 0, 0 },
+	{"site~empty", NULL, 0, 0},
 	E("zone/a.zone", zone_a, 1700000005),
 	E("zone/b.zone", zone_b, 1700000006),
 };

@@ -135,8 +135,8 @@ bool fake_catch_exit(void (*fn)(void *), void *arg, int *status)
 	return false;
 }
 
-void fake_check(const char *name, bool good, const char *what,
-		const char *file, int line)
+void fake_check(const char *name, bool good, const char *what, const char *file,
+		int line)
 {
 	if (good) {
 		printf("ok - %s\n", name);

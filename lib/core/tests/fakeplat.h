@@ -72,10 +72,10 @@ extern int (*fake_main_fn)(int argc, char **argv);
 extern int fake_failures;
 
 /* Print "ok - name" or "not ok - name: cond"; count failures. */
-#define CHECK(name, cond)                                                    \
+#define CHECK(name, cond)                                                      \
 	fake_check((name), (cond) ? true : false, #cond, __FILE__, __LINE__)
-void fake_check(const char *name, bool good, const char *what,
-		const char *file, int line);
+void fake_check(const char *name, bool good, const char *what, const char *file,
+		int line);
 
 /* The exit status for main: 0 when every check passed. */
 int fake_done(void);

@@ -55,36 +55,35 @@ static void test_start_overrides(void)
 					    p == 16);
 	CHECK("cfg: override points into the start line",
 	      strcmp(cfg_str("zone"), "a.zone,b.zone") == 0);
-	CHECK("cfg: set to dhcp", set("addr=dhcp") == 0 &&
-					  !cfg_ipv4net("addr", &a, &p));
+	CHECK("cfg: set to dhcp",
+	      set("addr=dhcp") == 0 && !cfg_ipv4net("addr", &a, &p));
 	CHECK("cfg: set bool", set("quiet=yes") == 0 && cfg_bool("quiet"));
-	CHECK("cfg: set int", set("retries=-7") == 0 &&
-				      cfg_int("retries") == -7);
-	CHECK("cfg: set ipv4", set("gateway=1.2.3.4") == 0 &&
-				       cfg_ipv4("gateway") ==
-					       NET_IP4(1, 2, 3, 4));
+	CHECK("cfg: set int",
+	      set("retries=-7") == 0 && cfg_int("retries") == -7);
+	CHECK("cfg: set ipv4",
+	      set("gateway=1.2.3.4") == 0 &&
+		      cfg_ipv4("gateway") == NET_IP4(1, 2, 3, 4));
 
 	CHECK("cfg: sealed key refused", set("port=9000") == -EPERM);
 	CHECK("cfg: sealed message",
 	      strcmp(why, "key port is sealed at build time; "
 			  "rebuild with port=9000") == 0);
 	CHECK("cfg: sealed value kept", cfg_int("port") == 8080);
-	CHECK("cfg: unknown key", set("prot=80") == -ENOENT &&
-					  strstr(why, "prot") != NULL);
+	CHECK("cfg: unknown key",
+	      set("prot=80") == -ENOENT && strstr(why, "prot") != NULL);
 	CHECK("cfg: wrong type", set("gateway=1.2.3") == -EINVAL &&
 					 strstr(why, "key gateway: ") == why &&
 					 strstr(why, "'1.2.3'") != NULL);
 	CHECK("cfg: wrong type keeps old value",
 	      cfg_ipv4("gateway") == NET_IP4(1, 2, 3, 4));
-	CHECK("cfg: bad bool", set("quiet=maybe") == -EINVAL &&
-				       strstr(why, "bool") != NULL);
+	CHECK("cfg: bad bool",
+	      set("quiet=maybe") == -EINVAL && strstr(why, "bool") != NULL);
 	CHECK("cfg: no '='", set("quiet") == -EINVAL);
 	CHECK("cfg: empty name", set("=1") == -EINVAL);
 	CHECK("cfg: NULL why tolerated",
 	      cfg_set_start("port=1", NULL, 0) == -EPERM);
 	CHECK("cfg: small why buffer cut safely",
-	      cfg_set_start("port=1", why, 8) == -EPERM &&
-		      strlen(why) == 7);
+	      cfg_set_start("port=1", why, 8) == -EPERM && strlen(why) == 7);
 
 	cfg_start_reset();
 	CHECK("cfg: reset restores sealed",
@@ -93,10 +92,10 @@ static void test_start_overrides(void)
 
 static void test_log_key(void)
 {
-	CHECK("cfg: log=debug", set("log=debug") == 0 &&
-					log_current_level == LOG_DEBUG);
-	CHECK("cfg: log=error", set("log=error") == 0 &&
-					log_current_level == LOG_ERROR);
+	CHECK("cfg: log=debug",
+	      set("log=debug") == 0 && log_current_level == LOG_DEBUG);
+	CHECK("cfg: log=error",
+	      set("log=error") == 0 && log_current_level == LOG_ERROR);
 	CHECK("cfg: log=loud refused", set("log=loud") == -EINVAL &&
 					       strstr(why, "key log") &&
 					       log_current_level == LOG_ERROR);

@@ -24,13 +24,12 @@ static void test_find(void)
 	      e && e->len == 11 && memcmp(e->data, "<p>site</p>", 11) == 0 &&
 		      e->mtime == 1700000003);
 	CHECK("kv: absent name", kv_find("site/nope") == NULL);
-	CHECK("kv: absent before first", kv_find("") == NULL &&
-						 kv_find("a") == NULL);
+	CHECK("kv: absent before first",
+	      kv_find("") == NULL && kv_find("a") == NULL);
 	CHECK("kv: absent after last", kv_find("zzz") == NULL);
-	CHECK("kv: prefix of a name is not a match", kv_find("site") == NULL &&
-							     kv_find("zone/a") == NULL);
-	CHECK("kv: longer name is not a match",
-	      kv_find("index.html2") == NULL);
+	CHECK("kv: prefix of a name is not a match",
+	      kv_find("site") == NULL && kv_find("zone/a") == NULL);
+	CHECK("kv: longer name is not a match", kv_find("index.html2") == NULL);
 	CHECK("kv: NULL name", kv_find(NULL) == NULL);
 	v = kv_get("zone/b.zone");
 	CHECK("kv: get view", v.len == 15 && memcmp(v.p, "b. IN A", 7) == 0);
@@ -60,9 +59,9 @@ static void test_prefix(void)
 	size_t first = 99, n;
 
 	n = kv_prefix("site/", &first);
-	CHECK("kv: prefix site/", n == 3 && first == 1 &&
-					  strcmp(kv_at(first)->name,
-						 "site/a.css") == 0);
+	CHECK("kv: prefix site/",
+	      n == 3 && first == 1 &&
+		      strcmp(kv_at(first)->name, "site/a.css") == 0);
 	n = kv_prefix("site", &first);
 	CHECK("kv: prefix site includes sitemap and site~empty",
 	      n == 5 && first == 1);

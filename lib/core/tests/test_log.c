@@ -13,12 +13,12 @@ static void test_levels(void)
 	enum log_level l = LOG_ERROR;
 
 	CHECK("log: default level info", log_current_level == LOG_INFO);
-	CHECK("log: parse error", log_level_parse("error", &l) &&
-					  l == LOG_ERROR);
+	CHECK("log: parse error",
+	      log_level_parse("error", &l) && l == LOG_ERROR);
 	CHECK("log: parse warn", log_level_parse("warn", &l) && l == LOG_WARN);
 	CHECK("log: parse info", log_level_parse("info", &l) && l == LOG_INFO);
-	CHECK("log: parse debug", log_level_parse("debug", &l) &&
-					  l == LOG_DEBUG);
+	CHECK("log: parse debug",
+	      log_level_parse("debug", &l) && l == LOG_DEBUG);
 	l = LOG_WARN;
 	CHECK("log: parse refuses others",
 	      !log_level_parse("Debug", &l) && !log_level_parse("", &l) &&
@@ -85,7 +85,8 @@ static void test_printf(void)
 
 	fake_console_clear();
 	n = kiln_printf("x=%d %s\n", 42, "y");
-	CHECK("printf: writes", n == 7 && strcmp(fake_console, "x=42 y\n") == 0);
+	CHECK("printf: writes",
+	      n == 7 && strcmp(fake_console, "x=42 y\n") == 0);
 	fake_console_clear();
 	n = kiln_printf("%s", "");
 	CHECK("printf: empty", n == 0 && fake_console_len == 0);

@@ -51,16 +51,18 @@ static void test_random_order(void)
 	for (i = 0; i < NT; i++) {
 		loop_timer_init(&timers[i], record, (void *)(intptr_t)i);
 		/* Few distinct deadlines so that ties are common. */
-		loop_timer_arm_at(&timers[i], base + 1 + (uint64_t)(rand() % 500));
+		loop_timer_arm_at(&timers[i],
+				  base + 1 + (uint64_t)(rand() % 500));
 	}
 	/* Cancel and re-arm some: the heap must cope with interior removal. */
 	for (i = 0; i < NT; i += 7)
 		loop_timer_cancel(&timers[i]);
 	for (i = 0; i < NT; i += 14)
-		loop_timer_arm_at(&timers[i], base + 1 + (uint64_t)(rand() % 500));
+		loop_timer_arm_at(&timers[i],
+				  base + 1 + (uint64_t)(rand() % 500));
 	CHECK("loop: timer count after arm/cancel",
-	      loop_timer_count() == (unsigned long)(NT - (NT + 6) / 7 +
-						    (NT + 13) / 14));
+	      loop_timer_count() ==
+		      (unsigned long)(NT - (NT + 6) / 7 + (NT + 13) / 14));
 	st = loop_run(5);
 	CHECK("loop: random timers all fire",
 	      nfired == NT - (NT + 6) / 7 + (NT + 13) / 14);
@@ -141,8 +143,8 @@ static void test_cancel_in_callback(void)
 	waits = fake_wait_calls;
 	loop_run(0);
 	CHECK("loop: cancelled-in-callback timers do not fire",
-	      nfired == 5 && fired[0] == 0 && fired[1] == 2 &&
-		      fired[2] == 2 && fired[3] == 2 && fired[4] == 3);
+	      nfired == 5 && fired[0] == 0 && fired[1] == 2 && fired[2] == 2 &&
+		      fired[3] == 2 && fired[4] == 3);
 	CHECK("loop: self re-arm at now fires on later passes",
 	      self_rearms == 3 && fake_wait_calls - waits >= 3);
 	CHECK("loop: nothing armed after", loop_timer_count() == 0);
@@ -192,8 +194,7 @@ static void test_defer(void)
 	      ndlog == 4 && pass_of[0] == pass_of[1] &&
 		      pass_of[2] == pass_of[1] + 1 &&
 		      pass_of[3] == pass_of[2] + 1);
-	CHECK("loop: deferred work waits with deadline 0",
-	      fake_wait_last == 0);
+	CHECK("loop: deferred work waits with deadline 0", fake_wait_last == 0);
 	CHECK("loop: deferred flags clear", !defs[0].queued && !defs[5].queued);
 }
 

@@ -69,8 +69,7 @@ static void test_pool(void)
 		      fake_console_has("PANIC at ") &&
 		      fake_console_has("double free") &&
 		      fake_console_has("[backtrace]"));
-	CHECK("netbuf: double free left the pool intact",
-	      netbuf_avail() == 3);
+	CHECK("netbuf: double free left the pool intact", netbuf_avail() == 3);
 	fake_console_clear();
 	CHECK("netbuf: foreign pointer panics",
 	      fake_catch_exit(do_free, &bogus, &st) && st == 134 &&
@@ -93,16 +92,14 @@ static void test_ops(void)
 	CHECK("netbuf: alloc for ops", nb != NULL);
 	if (!nb)
 		return;
-	CHECK("netbuf: tailroom", netbuf_tailroom(nb) ==
-					  NETBUF_SIZE - NETBUF_HEADROOM);
+	CHECK("netbuf: tailroom",
+	      netbuf_tailroom(nb) == NETBUF_SIZE - NETBUF_HEADROOM);
 	CHECK("netbuf: put 10", netbuf_put(nb, 10, &m) && m.len == 10 &&
 					m.p == nb->data && nb->len == 10);
-	CHECK("netbuf: write through put view",
-	      mview_fill(m, 0, 'x', 10));
-	CHECK("netbuf: push 20", netbuf_push(nb, 20, &m) && m.len == 20 &&
-					 nb->len == 30 &&
-					 netbuf_headroom(nb) ==
-						 NETBUF_HEADROOM - 20);
+	CHECK("netbuf: write through put view", mview_fill(m, 0, 'x', 10));
+	CHECK("netbuf: push 20",
+	      netbuf_push(nb, 20, &m) && m.len == 20 && nb->len == 30 &&
+		      netbuf_headroom(nb) == NETBUF_HEADROOM - 20);
 	CHECK("netbuf: push beyond headroom fails",
 	      !netbuf_push(nb, NETBUF_HEADROOM - 19, &m) && nb->len == 30);
 	CHECK("netbuf: push exactly headroom",
@@ -112,12 +109,11 @@ static void test_ops(void)
 	CHECK("netbuf: push 1 at no headroom fails", !netbuf_push(nb, 1, &m));
 	CHECK("netbuf: push SIZE_MAX fails", !netbuf_push(nb, SIZE_MAX, &m));
 	CHECK("netbuf: pull too much fails",
-	      !netbuf_pull(nb, nb->len + 1) &&
-		      nb->len == NETBUF_HEADROOM + 10);
+	      !netbuf_pull(nb, nb->len + 1) && nb->len == NETBUF_HEADROOM + 10);
 	CHECK("netbuf: pull SIZE_MAX fails", !netbuf_pull(nb, SIZE_MAX));
-	CHECK("netbuf: pull headers",
-	      netbuf_pull(nb, NETBUF_HEADROOM) && nb->len == 10 &&
-		      nb->data[0] == 'x');
+	CHECK("netbuf: pull headers", netbuf_pull(nb, NETBUF_HEADROOM) &&
+					      nb->len == 10 &&
+					      nb->data[0] == 'x');
 	room = netbuf_tailroom(nb);
 	CHECK("netbuf: put beyond tailroom fails",
 	      !netbuf_put(nb, room + 1, &m) && nb->len == 10);
@@ -129,12 +125,12 @@ static void test_ops(void)
 	CHECK("netbuf: trim", nb->len == 5);
 	netbuf_trim(nb, 50);
 	CHECK("netbuf: trim longer is no-op", nb->len == 5);
-	CHECK("netbuf: view", netbuf_view(nb).len == 5 &&
-				      netbuf_view(nb).p == nb->data);
+	CHECK("netbuf: view",
+	      netbuf_view(nb).len == 5 && netbuf_view(nb).p == nb->data);
 	CHECK("netbuf: pull all", netbuf_pull(nb, 5) && nb->len == 0);
 	netbuf_reset(nb);
-	CHECK("netbuf: reset", nb->len == 0 && netbuf_headroom(nb) ==
-							NETBUF_HEADROOM);
+	CHECK("netbuf: reset",
+	      nb->len == 0 && netbuf_headroom(nb) == NETBUF_HEADROOM);
 	netbuf_free(nb);
 }
 

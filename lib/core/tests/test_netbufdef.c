@@ -12,14 +12,14 @@ int main(void)
 {
 	struct netbuf *nb;
 
-	CHECK("netbuf: no pool before first alloc", netbuf_total() == 0 &&
-							   netbuf_avail() == 0);
+	CHECK("netbuf: no pool before first alloc",
+	      netbuf_total() == 0 && netbuf_avail() == 0);
 	nb = netbuf_alloc();
 	CHECK("netbuf: first alloc sets up the default pool",
 	      nb && netbuf_total() == NETBUF_DEFAULT_COUNT &&
 		      netbuf_avail() == NETBUF_DEFAULT_COUNT - 1);
 	netbuf_free(nb);
-	CHECK("netbuf: default pool free", netbuf_avail() ==
-						   NETBUF_DEFAULT_COUNT);
+	CHECK("netbuf: default pool free",
+	      netbuf_avail() == NETBUF_DEFAULT_COUNT);
 	return fake_done();
 }

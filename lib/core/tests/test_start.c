@@ -28,7 +28,7 @@ static void run_start(void *arg)
 /* Run core_start on args; returns the exit status (-1000: no exit). */
 static int start(int n, char **args)
 {
-	struct start_args a = { n, args };
+	struct start_args a = {n, args};
 	int st = -1000;
 
 	fake_main_calls = 0;
@@ -53,16 +53,16 @@ static bool argv_is(int argc, const char *const *want)
 
 static void test_keys_and_args(void)
 {
-	char *a1[] = { "addr=1.2.3.4/8", "log=debug", "--", "a", "b" };
-	char *a2[] = { "quiet=on", "hello", "x=1" };
-	char *a3[] = { "Port=80", "y" };
-	char *a4[] = { "--", "--", "z" };
-	char *a5[] = { "gateway=9.9.9.9" };
-	static const char *const w1[] = { "fakeapp", "a", "b" };
-	static const char *const w2[] = { "fakeapp", "hello", "x=1" };
-	static const char *const w3[] = { "fakeapp", "Port=80", "y" };
-	static const char *const w4[] = { "fakeapp", "--", "z" };
-	static const char *const w5[] = { "fakeapp" };
+	char *a1[] = {"addr=1.2.3.4/8", "log=debug", "--", "a", "b"};
+	char *a2[] = {"quiet=on", "hello", "x=1"};
+	char *a3[] = {"Port=80", "y"};
+	char *a4[] = {"--", "--", "z"};
+	char *a5[] = {"gateway=9.9.9.9"};
+	static const char *const w1[] = {"fakeapp", "a", "b"};
+	static const char *const w2[] = {"fakeapp", "hello", "x=1"};
+	static const char *const w3[] = {"fakeapp", "Port=80", "y"};
+	static const char *const w4[] = {"fakeapp", "--", "z"};
+	static const char *const w5[] = {"fakeapp"};
 	uint32_t ip = 0;
 	unsigned p = 0;
 
@@ -70,9 +70,9 @@ static void test_keys_and_args(void)
 	CHECK("start: main's status when the loop runs dry",
 	      start(5, a1) == 5 && fake_main_calls == 1);
 	CHECK("start: keys applied, '--' dropped", argv_is(3, w1));
-	CHECK("start: settable key set",
-	      cfg_ipv4net("addr", &ip, &p) && ip == NET_IP4(1, 2, 3, 4) &&
-		      p == 8);
+	CHECK("start: settable key set", cfg_ipv4net("addr", &ip, &p) &&
+						 ip == NET_IP4(1, 2, 3, 4) &&
+						 p == 8);
 	CHECK("start: log key applied", log_current_level == LOG_DEBUG);
 	log_set_level(LOG_INFO);
 	fake_main_ret = 0;
@@ -82,19 +82,19 @@ static void test_keys_and_args(void)
 	      start(2, a3) == 0 && argv_is(3, w3));
 	CHECK("start: only the first '--' is dropped",
 	      start(3, a4) == 0 && argv_is(3, w4));
-	CHECK("start: no args", start(1, a5) == 0 && argv_is(1, w5) &&
-					cfg_ipv4("gateway") ==
-						NET_IP4(9, 9, 9, 9));
+	CHECK("start: no args",
+	      start(1, a5) == 0 && argv_is(1, w5) &&
+		      cfg_ipv4("gateway") == NET_IP4(9, 9, 9, 9));
 	CHECK("start: nothing at all", start(0, NULL) == 0 && argv_is(1, w5));
 	cfg_start_reset();
 }
 
 static void test_refused(void)
 {
-	char *b1[] = { "port=80", "x" };
-	char *b2[] = { "prot=80" };
-	char *b3[] = { "gateway=1.2.3" };
-	char *b4[] = { "log=loud" };
+	char *b1[] = {"port=80", "x"};
+	char *b2[] = {"prot=80"};
+	char *b3[] = {"gateway=1.2.3"};
+	char *b4[] = {"log=loud"};
 
 	CHECK("start: sealed key exits 2",
 	      start(2, b1) == 2 && fake_main_calls == 0);
@@ -151,8 +151,8 @@ static void test_exit(void)
 	fake_main_fn = main_exits;
 	CHECK("start: kiln_exit in kiln_main wins", start(0, NULL) == 7);
 	fake_main_fn = main_arms;
-	CHECK("start: kiln_exit from a timer", start(0, NULL) == 11 &&
-						       !loop_timer_armed(&t));
+	CHECK("start: kiln_exit from a timer",
+	      start(0, NULL) == 11 && !loop_timer_armed(&t));
 	fake_main_fn = NULL;
 	CHECK("start: names", strcmp(kiln_app_name(), "fakeapp") == 0 &&
 				      strcmp(kiln_target_name(), "fake") == 0);
