@@ -68,7 +68,7 @@ static const char *value_of(const char *key, unsigned types, const char *want)
 	if (i < 0)
 		kiln_panic("cfg: no key called '%s'", key ? key : "(null)");
 	k = &image_keys[i];
-	if (!(types & (1u << k->type)))
+	if ((unsigned)k->type >= 32 || !(types & (1u << k->type)))
 		kiln_panic("cfg: key %s is of type %s, not %s", k->name,
 			   cfg_type_name(k->type) ? cfg_type_name(k->type)
 						  : "?",
