@@ -1,0 +1,93 @@
+/*
+ * `kiln run`: build when stale, then replace kiln with the image.
+ *
+ * The image's start line (posix targets; bindings/posix parses it):
+ *
+ *   IMAGE [--net=TAP]... [--disk=FILE]... [KEY=VALUE]... -- [ARGS]...
+ *
+ * Device options first, one per declared device of that kind at most, in
+ * the manifest's device order; then the start keys; then always "--", so
+ * that an appliance argument can never be mistaken for a key or option.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "util.h"
+
+/* Refuse device options the manifest gives no device for. */
+static void check_devices(const struct build *b, const struct cli_opts *o)
+{
+	size_t nnet = manifest_ndevs(&b->m, IMAGE_DEV_NET);
+	size_t nblk = manifest_ndevs(&b->m, IMAGE_DEV_BLOCK);
+
+	if (o->ndisks && nblk == 0)
+		kiln_die("--disk: %s declares no block device (add 'device "
+			 "block disk0' to %s)",
+			 b->m.name, b->m.file);
+	if (o->ndisks > nblk)
+		kiln_die("--disk given %zu times, but %s declares %zu block "
+			 "device%s",
+			 o->ndisks, b->m.name, nblk, nblk == 1 ? "" : "s");
+	if (o->nnets && nnet == 0)
+		kiln_die("--net: %s declares no net device (add 'device net "
+			 "net0' to %s)",
+			 b->m.name, b->m.file);
+	if (o->nnets > nnet)
+		kiln_die("--net given %zu times, but %s declares %zu net "
+			 "device%s",
+			 o->nnets, b->m.name, nnet, nnet == 1 ? "" : "s");
+	for (size_t i = 0; i < o->ndisks; i++) {
+		struct stat st;
+		if (stat(o->disks[i], &st) < 0)
+			kiln_die_errno("--disk %s", o->disks[i]);
+		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+			kiln_die("--disk %s: not a regular file or block "
+				 "device",
+				 o->disks[i]);
+	}
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct build b;
+	char **args = NULL;
+	size_t n = 0;
+
+	cli_parse(&o, true, argc, argv);
+	build_load(&b, &o, true);
+	check_devices(&b, &o);
+	build_make(&b);
+
+	args = xappend(args, &n, sizeof(*args));
+	args[n - 1] = b.image;
+	for (size_t i = 0; i < o.nnets; i++) {
+		args = xappend(args, &n, sizeof(*args));
+		args[n - 1] = xasprintf("--net=%s", o.nets[i]);
+	}
+	for (size_t i = 0; i < o.ndisks; i++) {
+		args = xappend(args, &n, sizeof(*args));
+		args[n - 1] = xasprintf("--disk=%s", o.disks[i]);
+	}
+	for (size_t i = 0; i < b.nstart_keys; i++) {
+		args = xappend(args, &n, sizeof(*args));
+		args[n - 1] = b.start_keys[i];
+	}
+	args = xappend(args, &n, sizeof(*args));
+	args[n - 1] = "--";
+	for (size_t i = 0; i < o.nargs; i++) {
+		args = xappend(args, &n, sizeof(*args));
+		args[n - 1] = o.args[i];
+	}
+	args = xappend(args, &n, sizeof(*args)); /* NULL-terminated */
+
+	fflush(stdout);
+	fflush(stderr);
+	execv(b.image, args);
+	kiln_die_errno("cannot start %s", b.image);
+}

@@ -1,0 +1,43 @@
+/*
+ * The targets an appliance can be built for, in one table (targets.c):
+ * adding a target is adding one entry there and mk/target-NAME.mk.
+ */
+#ifndef KILN_TOOLS_TARGETS_H
+#define KILN_TOOLS_TARGETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum target_status {
+	TARGET_IMPLEMENTED,  /* kiln build works */
+	TARGET_NOT_YET,	     /* designed, not implemented yet: refused */
+	TARGET_PLANNED,	     /* on paper only: refused */
+};
+
+struct target {
+	const char *name;
+	enum target_status status;
+	const char *about; /* one line for `kiln targets` */
+	/* NULL when kiln run accepts the option, else why it is refused */
+	const char *no_net;
+	const char *no_mem;
+	/*
+	 * Can this machine run the target's images? Returns true, or false
+	 * with the reason in why. Required. Must not change anything.
+	 */
+	bool (*machine)(char *why, size_t whylen);
+};
+
+extern const struct target targets[];
+extern const size_t ntargets;
+
+/* The target called name, or NULL. */
+const struct target *target_find(const char *name);
+
+/* "posix-socket, posix-direct, ..." in table order; caller frees. */
+char *target_names(void);
+
+/* "implemented", "not implemented yet" or "planned". */
+const char *target_status_text(enum target_status s);
+
+#endif /* KILN_TOOLS_TARGETS_H */
