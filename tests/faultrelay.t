@@ -37,7 +37,16 @@ start_relay() {
 	ns_wait_link r rA && ns_wait_link r rB &&
 		ns_move r rA a && ns_move r rB b &&
 		ns_addr a rA $A_IP/24 && ns_addr b rB $B_IP/24 &&
-		ns_wait_up a rA && ns_wait_up b rB
+		ns_wait_up a rA && ns_wait_up b rB || return 1
+	[ "${STATIC_NEIGH:-0}" = 1 ] || return 0
+	# No ARP: then the frames crossing are exactly the test's own.
+	ns_ip a neigh replace $B_IP lladdr "$(mac b rB)" dev rA nud permanent &&
+		ns_ip b neigh replace $A_IP lladdr "$(mac a rA)" dev rB nud permanent
+}
+
+# mac SHORT IF: IF's Ethernet address.
+mac() {
+	ns_ip "$1" link show dev "$2" | awk '/link\/ether/ { print $2 }'
 }
 
 # stop_relay: TERM the relay; it writes $T_TMP/stats and its taps vanish.
@@ -88,6 +97,22 @@ else
 	stop_relay
 fi
 
+# (2b) reproducible: with static neighbours the frames crossing are just
+# the 50 requests and their answers, so the same seed gives the same fate.
+runs=
+for i in 1 2; do
+	if STATIC_NEIGH=1 start_relay --loss 20 --seed 3; then
+		got=$(pings 50)
+		stop_relay
+		runs="$runs|$got $(awk '{ print $1, $2, $3, $4 }' "$T_TMP/stats" | tr '\n' ' ')"
+	else
+		stop_relay
+		runs="$runs|setup failed: $(cat "$T_TMP/relay.err")"
+	fi
+done
+r1=${runs#|}; r1=${r1%%|*}; r2=${runs##*|}
+eq "faultrelay: same seed, same losses ($r1)" "$r2" "$r1"
+
 # (3) 5 MB over TCP through loss, duplication, reordering, corruption and
 # delay with jitter: Linux TCP recovers and the bytes arrive intact.
 head -c 5242880 /dev/urandom >"$T_TMP/send"
@@ -129,6 +154,38 @@ then
 	eq "faultrelay: counters add up" "$lhs" "$rhs"
 else
 	notok "faultrelay: TCP: setup failed: $(cat "$T_TMP/relay.err")"
+	stop_relay
+fi
+
+# (3b) --rate 8 with a 64-frame queue: 1 MB takes about a second, the
+# queue overflows (tail drop) and wraps its ring, TCP still delivers it.
+head -c 1048576 /dev/urandom >"$T_TMP/send"
+if start_relay --rate 8 --queue 64; then
+	rm -f "$T_TMP/recv"
+	ns_spawn b timeout 30 socat -u \
+		TCP-LISTEN:5001,bind=$B_IP,reuseaddr CREATE:"$T_TMP/recv" \
+		2>"$T_TMP/socat-b.err"
+	rx=$NS_PID
+	ms=0
+	if ns_wait_tcp b 5001; then
+		t0=$(date +%s%N)
+		ns_exec a timeout 30 socat -u OPEN:"$T_TMP/send" \
+			TCP:$B_IP:5001,connect-timeout=5 2>"$T_TMP/socat-a.err"
+		wait $rx
+		ms=$((($(date +%s%N) - t0) / 1000000))
+	else
+		kill $rx 2>/dev/null
+		wait $rx
+	fi
+	stop_relay
+	if cmp -s "$T_TMP/send" "$T_TMP/recv" && [ $ms -ge 900 ] && [ $ms -lt 20000 ]; then
+		ok "faultrelay: --rate 8, 1 MB intact in $ms ms"
+	else
+		notok "faultrelay: --rate 8: $ms ms (want 900..20000), intact: $(cmp "$T_TMP/send" "$T_TMP/recv" 2>&1 || true)"
+	fi
+	echo "# relay counters: $(tr '\n' ' ' <"$T_TMP/stats")"
+else
+	notok "faultrelay: rate: setup failed: $(cat "$T_TMP/relay.err")"
 	stop_relay
 fi
 
