@@ -10,10 +10,15 @@
  * accepted request completes exactly once. Prints SUCCESS and returns 0,
  * or prints "FAILURE: why" and exits 1. The test checks the file's bytes
  * afterwards, so the layout above is part of its contract.
+ *
+ * With the argument "ro" it expects a read-only device instead: writes
+ * refused with -EROFS, a read of sector 0 working; then SUCCESS.
  */
 #include <kiln/block.h>
 #include <kiln/kiln.h>
 #include <kiln/loop.h>
+
+#include <string.h>
 
 #define SECTOR	  512
 #define HEAD	  8
@@ -110,6 +115,36 @@ static void step_flush(void)
 		failure("queue flush", r);
 }
 
+static void ro_read(struct block_dev *d, int result, void *arg)
+{
+	if (result != 0)
+		failure("read on a read-only device", result);
+	else
+		kiln_printf("SUCCESS\n");
+}
+
+static int read_only_test(void)
+{
+	static uint8_t buf[SECTOR];
+	int r;
+
+	if (!info.read_only) {
+		kiln_printf("FAILURE: device is not read-only\n");
+		return 1;
+	}
+	r = block_write(dev, 0, buf, 1, done, "x");
+	if (r != -EROFS) {
+		kiln_printf("FAILURE: write to read-only device: %d\n", r);
+		return 1;
+	}
+	r = block_read(dev, 0, buf, 1, ro_read, NULL);
+	if (r != 0) {
+		kiln_printf("FAILURE: read from read-only device: %d\n", r);
+		return 1;
+	}
+	return 0;
+}
+
 static bool refused(int r, int want, const char *what)
 {
 	if (r == want)
@@ -132,6 +167,8 @@ int kiln_main(int argc, char **argv)
 	kiln_printf("blocktest: disk0 has %llu sectors of %u bytes%s\n",
 		    (unsigned long long)info.sectors, info.sector_size,
 		    info.read_only ? ", read-only" : "");
+	if (argc > 1 && strcmp(argv[1], "ro") == 0)
+		return read_only_test();
 	if (info.sector_size != SECTOR || info.sectors < 16 || info.read_only) {
 		kiln_printf("FAILURE: need a writable disk of >= 16 sectors\n");
 		return 1;
