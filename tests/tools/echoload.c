@@ -94,6 +94,28 @@ static void rng_fill(uint64_t *s, uint8_t *p, size_t n)
 	}
 }
 
+/*
+ * A byte stream from the generator that is the same however it is cut:
+ * the sending and the checking side fill buffers of different sizes.
+ */
+struct bstream {
+	uint64_t s, word;
+	int left; /* bytes of word not yet used */
+};
+
+static void bstream_fill(struct bstream *b, uint8_t *p, size_t n)
+{
+	while (n-- > 0) {
+		if (b->left == 0) {
+			b->word = rng_next(&b->s);
+			b->left = 8;
+		}
+		*p++ = (uint8_t)b->word;
+		b->word >>= 8;
+		b->left--;
+	}
+}
+
 static long rss_kb(void)
 {
 	char path[64], line[256];
@@ -306,7 +328,7 @@ static void mode_conc(long n)
  */
 static size_t stream(size_t total, double stall_s, int bufsize, long *peak)
 {
-	uint64_t tx = seed, rx = seed;
+	struct bstream tx = {seed, 0, 0}, rx = {seed, 0, 0};
 	uint8_t obuf[65536], ibuf[65536], want[65536];
 	size_t sent = 0, got = 0, olen = 0, ooff = 0, stalled = 0;
 	int fd = tcp_open(bufsize);
@@ -335,7 +357,7 @@ static size_t stream(size_t total, double stall_s, int bufsize, long *peak)
 			if (ooff == olen) {
 				olen = total - sent < sizeof obuf ? total - sent
 								  : sizeof obuf;
-				rng_fill(&tx, obuf, olen);
+				bstream_fill(&tx, obuf, olen);
 				ooff = 0;
 			}
 			ssize_t k = send(fd, obuf + ooff, olen - ooff,
@@ -361,7 +383,7 @@ static size_t stream(size_t total, double stall_s, int bufsize, long *peak)
 				fail("server closed after %zu of %zu bytes",
 				     got, total);
 			if (k > 0) {
-				rng_fill(&rx, want, (size_t)k);
+				bstream_fill(&rx, want, (size_t)k);
 				if (memcmp(ibuf, want, (size_t)k) != 0)
 					fail("echo differs near byte %zu", got);
 				got += (size_t)k;
