@@ -165,9 +165,9 @@ static void check_inputs(struct build *b)
 	for (size_t i = 0; i < b->m.nuses; i++) {
 		char *f = xasprintf("lib/%s/files.mk", b->m.uses[i].name);
 		if (!is_file(b->home, f))
-			kiln_die("%s:%d: uses %s: there is no %s/%s",
-				 b->m.file, b->m.uses[i].line,
-				 b->m.uses[i].name, b->home, f);
+			kiln_die("%s:%d: uses %s: there is no %s/%s", b->m.file,
+				 b->m.uses[i].line, b->m.uses[i].name, b->home,
+				 f);
 		free(f);
 	}
 	check_make_path("KILN_HOME", b->home);
@@ -187,14 +187,14 @@ static int run_make(struct build *b)
 	snprintf(jobs, sizeof(jobs), "-j%ld", n > 1 ? (n > 16 ? 16 : n) : 1);
 	bool pass_jobs = !mf || (!strstr(mf, "-j") && !strstr(mf, "jobserver"));
 	const char *make = getenv("KILN_MAKE");
-	char *argv[] = { (char *)(make && *make ? make : "make"),
-			 "-s",
-			 "--no-print-directory",
-			 "-f",
-			 makefile,
-			 bd,
-			 pass_jobs ? jobs : NULL,
-			 NULL };
+	char *argv[] = {(char *)(make && *make ? make : "make"),
+			"-s",
+			"--no-print-directory",
+			"-f",
+			makefile,
+			bd,
+			pass_jobs ? jobs : NULL,
+			NULL};
 
 	fflush(stdout);
 	fflush(stderr);
@@ -222,10 +222,10 @@ static int run_make(struct build *b)
 
 void build_make(struct build *b)
 {
-	struct gen_paths p = { .kiln_home = b->home,
-			       .target = b->target->name,
-			       .build_dir = b->build_dir,
-			       .image = b->image };
+	struct gen_paths p = {.kiln_home = b->home,
+			      .target = b->target->name,
+			      .build_dir = b->build_dir,
+			      .image = b->image};
 
 	check_inputs(b);
 	gen_write_all(&b->m, &b->kv, &p);

@@ -14,13 +14,13 @@
 
 struct build {
 	const struct target *target;
-	char *home;	      /* KILN_HOME, absolute */
+	char *home; /* KILN_HOME, absolute */
 	struct manifest m;
 	struct kv_set kv;
-	char *build_dir;      /* absolute APPDIR/_build/TARGET */
-	char *image;	      /* absolute image path */
-	char *image_shown;    /* APPDIR as given + /_build/TARGET/NAME */
-	char **start_keys;    /* kiln run: KEY=VALUE for start keys, checked */
+	char *build_dir;   /* absolute APPDIR/_build/TARGET */
+	char *image;	   /* absolute image path */
+	char *image_shown; /* APPDIR as given + /_build/TARGET/NAME */
+	char **start_keys; /* kiln run: KEY=VALUE for start keys, checked */
 	size_t nstart_keys;
 };
 

@@ -132,7 +132,7 @@ void cli_parse(struct cli_opts *o, bool run, int argc, char **argv)
 		kiln_die("unknown target '%s'; targets: %s", tname, names);
 	}
 	if (o->target->status != TARGET_IMPLEMENTED) {
-		struct sbuf b = { 0 };
+		struct sbuf b = {0};
 		for (size_t i = 0; i < ntargets; i++)
 			if (targets[i].status == TARGET_IMPLEMENTED)
 				sb_addf(&b, "%s%s", b.len ? ", " : "",

@@ -132,7 +132,7 @@ static int embed_path(struct kv_set *s, const char *path, const char *shown,
 		return 0;
 	}
 	snprintf(err, errlen, "%s: '%s' is not a %s", origin, shown,
-		 want == 'd' ? "directory"
+		 want == 'd'   ? "directory"
 		 : want == 'f' ? "regular file"
 			       : "regular file or directory");
 	return -1;
@@ -143,18 +143,16 @@ static int embed_key(struct kv_set *s, struct manifest *m, struct mf_key *k,
 		     char *err, size_t errlen)
 {
 	const char *base = k->from_cmdline ? NULL : m->appdir_abs;
-	char *origin = k->from_cmdline
-			       ? xasprintf("key %s", k->name)
-			       : xasprintf("%s:%d: key %s", m->file, k->line,
-					   k->name);
-	struct sbuf resolved = { 0 };
+	char *origin = k->from_cmdline ? xasprintf("key %s", k->name)
+				       : xasprintf("%s:%d: key %s", m->file,
+						   k->line, k->name);
+	struct sbuf resolved = {0};
 	char *list = xstrdup(k->value);
 	int rc = 0;
 
 	/* files: comma-separated; file and dir: the one path */
-	for (char *save = NULL, *p = k->type == CFG_FILES
-					     ? strtok_r(list, ",", &save)
-					     : list;
+	for (char *save = NULL,
+		  *p = k->type == CFG_FILES ? strtok_r(list, ",", &save) : list;
 	     p && rc == 0;
 	     p = k->type == CFG_FILES ? strtok_r(NULL, ",", &save) : NULL) {
 		char *abs = path_abs(base, p);
@@ -180,8 +178,7 @@ static int cmp_kv(const void *a, const void *b)
 		      ((const struct kv_file *)b)->name);
 }
 
-int kv_collect(struct manifest *m, struct kv_set *out, char *err,
-	       size_t errlen)
+int kv_collect(struct manifest *m, struct kv_set *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < m->nembeds; i++) {

@@ -12,12 +12,12 @@
 #include "manifest.h"
 
 struct kv_file {
-	char *name;   /* key-value name, "prefix/relpath" */
-	char *path;   /* absolute path on the build host */
+	char *name;    /* key-value name, "prefix/relpath" */
+	char *path;    /* absolute path on the build host */
 	uint64_t size; /* st_size when collected */
 	int64_t mtime; /* seconds */
 	long mtime_ns; /* nanoseconds part, for the rebuild stamp only */
-	char *origin; /* where it came from, for messages */
+	char *origin;  /* where it came from, for messages */
 };
 
 struct kv_set {

@@ -13,10 +13,10 @@
 #include "util.h"
 
 static const char *const enum_names[] = {
-	[CFG_BOOL] = "CFG_BOOL",       [CFG_INT] = "CFG_INT",
-	[CFG_PORT] = "CFG_PORT",       [CFG_STRING] = "CFG_STRING",
-	[CFG_IPV4] = "CFG_IPV4",       [CFG_IPV4NET] = "CFG_IPV4NET",
-	[CFG_FILE] = "CFG_FILE",       [CFG_FILES] = "CFG_FILES",
+	[CFG_BOOL] = "CFG_BOOL", [CFG_INT] = "CFG_INT",
+	[CFG_PORT] = "CFG_PORT", [CFG_STRING] = "CFG_STRING",
+	[CFG_IPV4] = "CFG_IPV4", [CFG_IPV4NET] = "CFG_IPV4NET",
+	[CFG_FILE] = "CFG_FILE", [CFG_FILES] = "CFG_FILES",
 	[CFG_DIR] = "CFG_DIR",
 };
 
@@ -25,10 +25,11 @@ static const char *const enum_names[] = {
 char *gen_image_c(const struct manifest *m, const struct kv_set *kv,
 		  const char *target)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b = {0};
 
-	sb_addf(&b, "/* %s */\n#include <stddef.h>\n#include <stdint.h>\n\n"
-		    "#include <kiln/image.h>\n\n",
+	sb_addf(&b,
+		"/* %s */\n#include <stddef.h>\n#include <stdint.h>\n\n"
+		"#include <kiln/image.h>\n\n",
 		HEADER);
 	sb_add(&b, "const char image_app_name[] = ");
 	sb_add_cstr(&b, m->name);
@@ -75,7 +76,8 @@ char *gen_image_c(const struct manifest *m, const struct kv_set *kv,
 			kv->v[i].size, kv->v[i].mtime);
 	}
 	if (kv->n == 0)
-		sb_add(&b, "\t{ NULL, NULL, 0, 0 }, /* none: image_nkv is 0 */\n");
+		sb_add(&b,
+		       "\t{ NULL, NULL, 0, 0 }, /* none: image_nkv is 0 */\n");
 	sb_addf(&b, "};\nconst size_t image_nkv = %zu;\n", kv->n);
 	return b.s;
 }
@@ -94,7 +96,7 @@ static void add_asm_str(struct sbuf *b, const char *s)
 
 char *gen_kv_s(const struct kv_set *kv)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b = {0};
 
 	sb_addf(&b, "/* %s */\n", HEADER);
 	sb_add(&b, "\t.section .rodata\n");
@@ -131,22 +133,23 @@ static bool bool_value(const char *t)
 
 char *gen_config_h(const struct manifest *m)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b = {0};
 
-	sb_addf(&b, "/* %s */\n#ifndef KILN_GEN_CONFIG_H\n"
-		    "#define KILN_GEN_CONFIG_H\n\n#include <stdint.h>\n\n"
-		    "#include <kiln/config.h>\n\n",
+	sb_addf(&b,
+		"/* %s */\n#ifndef KILN_GEN_CONFIG_H\n"
+		"#define KILN_GEN_CONFIG_H\n\n#include <stdint.h>\n\n"
+		"#include <kiln/config.h>\n\n",
 		HEADER);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		const struct mf_key *k = &m->keys[i];
 		char *macro = manifest_macro_name(k->name);
 		sb_addf(&b, "#define %s ", macro);
 		if (k->start) {
-			const char *fn = k->type == CFG_BOOL ? "cfg_bool"
-					 : k->type == CFG_INT ||
-							 k->type == CFG_PORT
-						 ? "cfg_int"
-						 : "cfg_str";
+			const char *fn =
+				k->type == CFG_BOOL ? "cfg_bool"
+				: k->type == CFG_INT || k->type == CFG_PORT
+					? "cfg_int"
+					: "cfg_str";
 			sb_addf(&b, "%s(", fn);
 			sb_add_cstr(&b, k->name);
 			sb_add(&b, ")");
@@ -179,7 +182,7 @@ void gen_add_make_word(struct sbuf *b, const char *s)
 char *gen_vars_mk(const struct manifest *m, const struct kv_set *kv,
 		  const struct gen_paths *p)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b = {0};
 
 	sb_addf(&b, "# %s\n", HEADER);
 	sb_addf(&b, "KILN_HOME := %s\n", p->kiln_home);
@@ -207,7 +210,7 @@ char *gen_vars_mk(const struct manifest *m, const struct kv_set *kv,
 
 char *gen_keys_stamp(const struct manifest *m)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b = {0};
 
 	for (size_t i = 0; i < m->nkeys; i++) {
 		sb_addf(&b, "%s %s %s ", m->keys[i].name,
@@ -226,7 +229,7 @@ char *gen_keys_stamp(const struct manifest *m)
 
 char *gen_kv_stamp(const struct kv_set *kv)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b = {0};
 
 	for (size_t i = 0; i < kv->n; i++) {
 		sb_addf(&b, "%" PRIu64 " %" PRId64 ".%09ld ", kv->v[i].size,

@@ -76,7 +76,7 @@ int manifest_set_key(struct manifest *m, const char *kv, bool check_only,
 	struct mf_key *k = manifest_key(m, name);
 	if (!k) {
 		/* list the appliance's own keys; `log` is in every image */
-		struct sbuf b = { 0 };
+		struct sbuf b = {0};
 		for (size_t i = 0; i < m->nkeys; i++) {
 			if (m->keys[i].builtin)
 				continue;

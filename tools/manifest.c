@@ -64,7 +64,7 @@ static bool lex_line(struct mf_ctx *c, const char *s, size_t len)
 		}
 		if (*s == '#')
 			break;
-		struct sbuf t = { 0 };
+		struct sbuf t = {0};
 		if (*s == '"') {
 			for (s++;; s++) {
 				if (s == end) {
@@ -79,21 +79,22 @@ static bool lex_line(struct mf_ctx *c, const char *s, size_t len)
 					if (s + 1 == end ||
 					    (s[1] != '"' && s[1] != '\\')) {
 						sb_free(&t);
-						return perr(c,
-							    "expected \\\" or "
-							    "\\\\ after '\\' "
-							    "in a quoted token");
+						return perr(
+							c, "expected \\\" or "
+							   "\\\\ after '\\' "
+							   "in a quoted token");
 					}
 					s++;
 				}
 				sb_addn(&t, s, 1);
 			}
 			s++;
-			if (s < end && *s != ' ' && *s != '\t' &&
-			    *s != '\r' && *s != '#') {
+			if (s < end && *s != ' ' && *s != '\t' && *s != '\r' &&
+			    *s != '#') {
 				sb_free(&t);
-				return perr(c, "expected a blank after a "
-					       "quoted token, got '%c'",
+				return perr(c,
+					    "expected a blank after a "
+					    "quoted token, got '%c'",
 					    *s);
 			}
 			sb_add(&t, ""); /* "" is a token too */
@@ -165,12 +166,14 @@ static bool do_name(struct mf_ctx *c)
 		return perr(c, "duplicate 'name' (first at line %d)",
 			    m->name_line);
 	if (!name_ok(n, "_-", MANIFEST_NAME_MAX))
-		return perr(c, "expected a name of [a-z][a-z0-9_-]*, at most "
-			       "%d characters, got '%s'",
+		return perr(c,
+			    "expected a name of [a-z][a-z0-9_-]*, at most "
+			    "%d characters, got '%s'",
 			    MANIFEST_NAME_MAX, n);
 	if (strcmp(n, "gen") == 0 || strcmp(n, "obj") == 0)
-		return perr(c, "the name '%s' is reserved (the build uses "
-			       "_build/TARGET/%s/)",
+		return perr(c,
+			    "the name '%s' is reserved (the build uses "
+			    "_build/TARGET/%s/)",
 			    n, n);
 	m->name = xstrdup(n);
 	m->name_line = c->line;
@@ -184,15 +187,19 @@ static bool source_ok(struct mf_ctx *c, const char *p)
 	struct stat st;
 
 	for (const char *s = p; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX"
+			    "YZ"
 			    "0123456789._+/-",
 			    *s))
-			return perr(c, "expected a source path of [A-Za-z0-9._+/-], "
-				       "got '%s'",
-				    p);
+			return perr(
+				c,
+				"expected a source path of [A-Za-z0-9._+/-], "
+				"got '%s'",
+				p);
 	if (!path_is_inside(p))
-		return perr(c, "expected a source path inside the appliance "
-			       "directory, got '%s'",
+		return perr(c,
+			    "expected a source path inside the appliance "
+			    "directory, got '%s'",
 			    p);
 	if (!dot || strchr(dot, '/') ||
 	    (strcmp(dot, ".c") && strcmp(dot, ".S") && strcmp(dot, ".s")))
@@ -220,8 +227,9 @@ static bool do_sources(struct mf_ctx *c)
 			return false;
 		for (size_t j = 0; j < m->nsrcs; j++)
 			if (strcmp(m->srcs[j].path, p) == 0)
-				return perr(c, "duplicate source '%s' (first "
-					       "at line %d)",
+				return perr(c,
+					    "duplicate source '%s' (first "
+					    "at line %d)",
 					    p, m->srcs[j].line);
 		m->srcs = xappend(m->srcs, &m->nsrcs, sizeof(*m->srcs));
 		m->srcs[m->nsrcs - 1].path = xstrdup(p);
@@ -243,19 +251,22 @@ static bool do_device(struct mf_ctx *c)
 	else if (strcmp(kind, "block") == 0)
 		k = IMAGE_DEV_BLOCK;
 	else
-		return perr(c, "expected a device kind (net or block), got '%s'",
+		return perr(c,
+			    "expected a device kind (net or block), got '%s'",
 			    kind);
 	const char *n = arg(c, 2, "a device name");
 	if (!n || !no_more(c, 3, "the device name"))
 		return false;
 	if (!name_ok(n, "_", MANIFEST_NAME_MAX))
-		return perr(c, "expected a device name of [a-z][a-z0-9_]*, at "
-			       "most %d characters, got '%s'",
+		return perr(c,
+			    "expected a device name of [a-z][a-z0-9_]*, at "
+			    "most %d characters, got '%s'",
 			    MANIFEST_NAME_MAX, n);
 	for (size_t j = 0; j < m->ndevs; j++)
 		if (strcmp(m->devs[j].name, n) == 0)
-			return perr(c, "duplicate device '%s' (first at line "
-				       "%d)",
+			return perr(c,
+				    "duplicate device '%s' (first at line "
+				    "%d)",
 				    n, m->devs[j].line);
 	m->devs = xappend(m->devs, &m->ndevs, sizeof(*m->devs));
 	m->devs[m->ndevs - 1].name = xstrdup(n);
@@ -273,8 +284,9 @@ static bool do_key(struct mf_ctx *c)
 	if (!n)
 		return false;
 	if (!manifest_valid_key_name(n))
-		return perr(c, "expected a key name of [a-z][a-z0-9_-]*, at "
-			       "most %d characters, got '%s'",
+		return perr(c,
+			    "expected a key name of [a-z][a-z0-9_-]*, at "
+			    "most %d characters, got '%s'",
 			    MANIFEST_NAME_MAX, n);
 	if (strcmp(n, "log") == 0)
 		return perr(c, "the key 'log' is built in (string, start, "
@@ -291,22 +303,24 @@ static bool do_key(struct mf_ctx *c)
 			return perr(c, "duplicate key '%s' (first at line %d)",
 				    n, m->keys[j].line);
 		}
-		perr(c, "key '%s' clashes with key '%s' (line %d): both "
-			"would be %s",
+		perr(c,
+		     "key '%s' clashes with key '%s' (line %d): both "
+		     "would be %s",
 		     n, m->keys[j].name, m->keys[j].line, macro);
 		free(macro);
 		return false;
 	}
 	free(macro);
-	const char *tname =
-		arg(c, 2, "a key type (bool, int, port, string, ipv4, "
-			  "ipv4net, file, files, dir)");
+	const char *tname = arg(c, 2,
+				"a key type (bool, int, port, string, ipv4, "
+				"ipv4net, file, files, dir)");
 	if (!tname)
 		return false;
 	enum cfg_type t = cfg_type_parse(tname);
 	if (!t)
-		return perr(c, "expected a key type (bool, int, port, string, "
-			       "ipv4, ipv4net, file, files, dir), got '%s'",
+		return perr(c,
+			    "expected a key type (bool, int, port, string, "
+			    "ipv4, ipv4net, file, files, dir), got '%s'",
 			    tname);
 	const char *def = arg(c, 3, "a default value");
 	if (!def)
@@ -314,8 +328,9 @@ static bool do_key(struct mf_ctx *c)
 	bool start = false;
 	if (c->ntok > 4) {
 		if (strcmp(c->tok[4], "start") != 0)
-			return perr(c, "expected 'start' or the end of the "
-				       "line after the default, got '%s'",
+			return perr(c,
+				    "expected 'start' or the end of the "
+				    "line after the default, got '%s'",
 				    c->tok[4]);
 		if (!no_more(c, 5, "'start'"))
 			return false;
@@ -324,8 +339,9 @@ static bool do_key(struct mf_ctx *c)
 	if (!cfg_check(t, def, why, sizeof(why)))
 		return perr(c, "key %s: %s", n, why);
 	if (start && (t == CFG_FILE || t == CFG_FILES || t == CFG_DIR))
-		return perr(c, "key %s: a %s key is embedded at build time and "
-			       "cannot be set at start",
+		return perr(c,
+			    "key %s: a %s key is embedded at build time and "
+			    "cannot be set at start",
 			    n, tname);
 	m->keys = xappend(m->keys, &m->nkeys, sizeof(*m->keys));
 	struct mf_key *k = &m->keys[m->nkeys - 1];
@@ -367,8 +383,9 @@ static bool do_embed(struct mf_ctx *c)
 	if (!pre)
 		return false;
 	if (!prefix_ok(pre))
-		return perr(c, "expected a key-value prefix of /-separated "
-			       "parts of [A-Za-z0-9._-], got '%s'",
+		return perr(c,
+			    "expected a key-value prefix of /-separated "
+			    "parts of [A-Za-z0-9._-], got '%s'",
 			    pre);
 	const char *p = arg(c, 2, "a file or directory to embed");
 	if (!p || !no_more(c, 3, "the path"))
@@ -382,8 +399,9 @@ static bool do_embed(struct mf_ctx *c)
 	if (rc < 0)
 		return perr(c, "embed %s: '%s': %s", pre, p, strerror(e));
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-		return perr(c, "embed %s: '%s' is neither a file nor a "
-			       "directory",
+		return perr(c,
+			    "embed %s: '%s' is neither a file nor a "
+			    "directory",
 			    pre, p);
 	m->embeds = xappend(m->embeds, &m->nembeds, sizeof(*m->embeds));
 	m->embeds[m->nembeds - 1].prefix = xstrdup(pre);
@@ -401,16 +419,18 @@ static bool do_uses(struct mf_ctx *c)
 	for (size_t i = 1; i < c->ntok; i++) {
 		const char *n = c->tok[i];
 		if (!name_ok(n, "_", MANIFEST_NAME_MAX))
-			return perr(c, "expected a library name of "
-				       "[a-z][a-z0-9_]*, got '%s'",
+			return perr(c,
+				    "expected a library name of "
+				    "[a-z][a-z0-9_]*, got '%s'",
 				    n);
 		if (strcmp(n, "core") == 0)
 			return perr(c, "lib/core is always linked; do not list "
 				       "it in 'uses'");
 		for (size_t j = 0; j < m->nuses; j++)
 			if (strcmp(m->uses[j].name, n) == 0)
-				return perr(c, "duplicate library '%s' (first "
-					       "at line %d)",
+				return perr(c,
+					    "duplicate library '%s' (first "
+					    "at line %d)",
 					    n, m->uses[j].line);
 		m->uses = xappend(m->uses, &m->nuses, sizeof(*m->uses));
 		m->uses[m->nuses - 1].name = xstrdup(n);
@@ -425,23 +445,24 @@ static bool do_line(struct mf_ctx *c)
 		const char *name;
 		bool (*fn)(struct mf_ctx *c);
 	} dirs[] = {
-		{ "name", do_name },   { "sources", do_sources },
-		{ "device", do_device }, { "key", do_key },
-		{ "embed", do_embed }, { "uses", do_uses },
+		{"name", do_name},     {"sources", do_sources},
+		{"device", do_device}, {"key", do_key},
+		{"embed", do_embed},   {"uses", do_uses},
 	};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (strcmp(c->tok[0], dirs[i].name) == 0)
 			return dirs[i].fn(c);
-	return perr(c, "unknown directive '%s' (expected name, sources, "
-		       "device, key, embed or uses)",
+	return perr(c,
+		    "unknown directive '%s' (expected name, sources, "
+		    "device, key, embed or uses)",
 		    c->tok[0]);
 }
 
 int manifest_parse(struct manifest *m, const char *file, const char *appdir,
 		   const char *text, char *err, size_t errlen)
 {
-	struct mf_ctx c = { .m = m, .err = err, .errlen = errlen };
+	struct mf_ctx c = {.m = m, .err = err, .errlen = errlen};
 
 	memset(m, 0, sizeof(*m));
 	m->file = xstrdup(file);
@@ -450,11 +471,11 @@ int manifest_parse(struct manifest *m, const char *file, const char *appdir,
 
 	/* the built-in key comes first, so image_keys[0] is `log` */
 	m->keys = xappend(m->keys, &m->nkeys, sizeof(*m->keys));
-	m->keys[0] = (struct mf_key){ .name = xstrdup("log"),
-				      .type = CFG_STRING,
-				      .value = xstrdup("info"),
-				      .start = true,
-				      .builtin = true };
+	m->keys[0] = (struct mf_key){.name = xstrdup("log"),
+				     .type = CFG_STRING,
+				     .value = xstrdup("info"),
+				     .start = true,
+				     .builtin = true};
 
 	for (const char *s = text; *s;) {
 		const char *nl = strchr(s, '\n');
@@ -470,13 +491,15 @@ int manifest_parse(struct manifest *m, const char *file, const char *appdir,
 	}
 	c.line = 0;
 	if (!m->name) {
-		snprintf(err, errlen, "%s: no 'name' line (expected 'name NAME')",
-			 file);
+		snprintf(err, errlen,
+			 "%s: no 'name' line (expected 'name NAME')", file);
 		return -1;
 	}
 	if (m->nsrcs == 0) {
-		snprintf(err, errlen, "%s: no 'sources' line (expected "
-			 "'sources FILE.c...')", file);
+		snprintf(err, errlen,
+			 "%s: no 'sources' line (expected "
+			 "'sources FILE.c...')",
+			 file);
 		return -1;
 	}
 	return 0;
@@ -485,8 +508,9 @@ int manifest_parse(struct manifest *m, const char *file, const char *appdir,
 int manifest_load(struct manifest *m, const char *appdir, char *err,
 		  size_t errlen)
 {
-	char *file = strcmp(appdir, ".") == 0 ? xstrdup(MANIFEST_FILE)
-					      : path_join(appdir, MANIFEST_FILE);
+	char *file = strcmp(appdir, ".") == 0
+			     ? xstrdup(MANIFEST_FILE)
+			     : path_join(appdir, MANIFEST_FILE);
 	size_t len;
 	char *text = read_file(file, &len);
 	int rc;
@@ -495,7 +519,8 @@ int manifest_load(struct manifest *m, const char *appdir, char *err,
 		int e = errno;
 		memset(m, 0, sizeof(*m));
 		snprintf(err, errlen, "%s: %s%s", file, strerror(e),
-			 e == ENOENT ? " (is this an appliance directory?)" : "");
+			 e == ENOENT ? " (is this an appliance directory?)"
+				     : "");
 		free(file);
 		return -1;
 	}

@@ -74,17 +74,17 @@
 #include <kiln/config.h>
 #include <kiln/image.h>
 
-#define MANIFEST_FILE "kiln.manifest"
+#define MANIFEST_FILE	  "kiln.manifest"
 #define MANIFEST_NAME_MAX 32
 
 struct mf_key {
 	char *name;
 	enum cfg_type type;
-	char *value;	  /* the default, until set from the command line */
-	bool start;	  /* may be set again at start */
+	char *value;	   /* the default, until set from the command line */
+	bool start;	   /* may be set again at start */
 	bool from_cmdline; /* value came from the command line (paths: cwd) */
-	bool builtin;	  /* the built-in `log` key */
-	int line;	  /* 0 for the built-in key */
+	bool builtin;	   /* the built-in `log` key */
+	int line;	   /* 0 for the built-in key */
 };
 
 struct mf_dev {

@@ -47,8 +47,9 @@ static bool machine_posix_direct(char *why, size_t whylen)
 	}
 	close(fd);
 	if (!have_cap(12 /* CAP_NET_ADMIN */)) {
-		snprintf(why, whylen, "needs CAP_NET_ADMIN to create a tap "
-				      "device (run as root or grant it)");
+		snprintf(why, whylen,
+			 "needs CAP_NET_ADMIN to create a tap "
+			 "device (run as root or grant it)");
 		return false;
 	}
 	snprintf(why, whylen, "/dev/net/tun opens and CAP_NET_ADMIN is held");
@@ -180,7 +181,7 @@ const struct target *target_find(const char *name)
 
 char *target_names(void)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b = {0};
 
 	for (size_t i = 0; i < ntargets; i++)
 		sb_addf(&b, "%s%s", i ? ", " : "", targets[i].name);

@@ -9,9 +9,9 @@
 #include <stddef.h>
 
 enum target_status {
-	TARGET_IMPLEMENTED,  /* kiln build works */
-	TARGET_NOT_YET,	     /* designed, not implemented yet: refused */
-	TARGET_PLANNED,	     /* on paper only: refused */
+	TARGET_IMPLEMENTED, /* kiln build works */
+	TARGET_NOT_YET,	    /* designed, not implemented yet: refused */
+	TARGET_PLANNED,	    /* on paper only: refused */
 };
 
 struct target {

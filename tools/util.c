@@ -211,7 +211,7 @@ char *path_join(const char *a, const char *b)
 
 char *path_abs(const char *base, const char *p)
 {
-	struct sbuf in = { 0 };
+	struct sbuf in = {0};
 	char cwd[4096];
 
 	if (p[0] != '/') {
@@ -311,7 +311,7 @@ int mkdir_p(const char *path)
 char *read_file(const char *path, size_t *lenp)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct sbuf b = { 0 };
+	struct sbuf b = {0};
 	char chunk[8192];
 	ssize_t n;
 

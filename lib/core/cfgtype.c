@@ -12,9 +12,11 @@
 #include <kiln/config.h>
 
 static const char *const type_names[] = {
-	[CFG_BOOL] = "bool",	   [CFG_INT] = "int",	[CFG_PORT] = "port",
-	[CFG_STRING] = "string",   [CFG_IPV4] = "ipv4", [CFG_IPV4NET] = "ipv4net",
-	[CFG_FILE] = "file",	   [CFG_FILES] = "files", [CFG_DIR] = "dir",
+	[CFG_BOOL] = "bool", [CFG_INT] = "int",
+	[CFG_PORT] = "port", [CFG_STRING] = "string",
+	[CFG_IPV4] = "ipv4", [CFG_IPV4NET] = "ipv4net",
+	[CFG_FILE] = "file", [CFG_FILES] = "files",
+	[CFG_DIR] = "dir",
 };
 
 /* What each type accepts, as the error message words it. */
@@ -82,8 +84,8 @@ static bool parse_i64(const char *s, int64_t *out)
 
 static bool check_bool(const char *s)
 {
-	static const char *const words[] = { "true", "false", "yes", "no",
-					     "on",   "off",   "1",   "0" };
+	static const char *const words[] = {"true", "false", "yes", "no",
+					    "on",   "off",   "1",   "0"};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strcmp(s, words[i]) == 0)
 			return true;
@@ -179,8 +181,9 @@ bool cfg_check(enum cfg_type t, const char *text, char *why, size_t whylen)
 	if (!good && why && whylen) {
 		/* long values are cut so that the message stays one line */
 		size_t n = strlen(text);
-		snprintf(why, whylen, "expected %s, got '%.*s%s'", type_expect[t],
-			 n > 64 ? 60 : (int)n, text, n > 64 ? "..." : "");
+		snprintf(why, whylen, "expected %s, got '%.*s%s'",
+			 type_expect[t], n > 64 ? 60 : (int)n, text,
+			 n > 64 ? "..." : "");
 	}
 	return good;
 }

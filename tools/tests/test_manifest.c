@@ -19,15 +19,15 @@
 
 static int fails;
 
-#define CHECK(name, cond)                                                    \
-	do {                                                                 \
-		if (cond) {                                                  \
-			printf("ok - %s\n", name);                           \
-		} else {                                                     \
-			printf("not ok - %s: %s (line %d)\n", name, #cond,   \
-			       __LINE__);                                    \
-			fails++;                                             \
-		}                                                            \
+#define CHECK(name, cond)                                                      \
+	do {                                                                   \
+		if (cond) {                                                    \
+			printf("ok - %s\n", name);                             \
+		} else {                                                       \
+			printf("not ok - %s: %s (line %d)\n", name, #cond,     \
+			       __LINE__);                                      \
+			fails++;                                               \
+		}                                                              \
 	} while (0)
 
 static char dir[] = "/tmp/kiln-test-manifest.XXXXXX";
@@ -94,48 +94,50 @@ static void test_good(void)
 		   "uses dns http\n",
 		   &m));
 	CHECK("name", m.name && strcmp(m.name, "echo") == 0);
-	CHECK("three sources", m.nsrcs == 3 && !strcmp(m.srcs[1].path, "sub/b.c"));
+	CHECK("three sources",
+	      m.nsrcs == 3 && !strcmp(m.srcs[1].path, "sub/b.c"));
 	CHECK("devices", m.ndevs == 2 && m.devs[1].kind == IMAGE_DEV_BLOCK &&
 				 !strcmp(m.devs[1].name, "disk0"));
-	CHECK("log key is first, builtin", m.nkeys == 5 && m.keys[0].builtin &&
-						  !strcmp(m.keys[0].name, "log") &&
-						  m.keys[0].start);
-	CHECK("key order and types", m.keys[1].type == CFG_PORT &&
-					     !m.keys[1].start &&
-					     m.keys[2].type == CFG_IPV4NET &&
-					     m.keys[2].start);
+	CHECK("log key is first, builtin",
+	      m.nkeys == 5 && m.keys[0].builtin &&
+		      !strcmp(m.keys[0].name, "log") && m.keys[0].start);
+	CHECK("key order and types",
+	      m.keys[1].type == CFG_PORT && !m.keys[1].start &&
+		      m.keys[2].type == CFG_IPV4NET && m.keys[2].start);
 	CHECK("quoted token with escapes and #",
 	      !strcmp(m.keys[3].value, "hello # \"world\" \\"));
 	CHECK("empty quoted token", !strcmp(m.keys[4].value, ""));
-	CHECK("embed", m.nembeds == 1 && !strcmp(m.embeds[0].prefix, "static") &&
+	CHECK("embed", m.nembeds == 1 &&
+			       !strcmp(m.embeds[0].prefix, "static") &&
 			       m.embeds[0].line == 11);
 	CHECK("uses", m.nuses == 2 && !strcmp(m.uses[1].name, "http"));
 	CHECK("manifest_ndevs", manifest_ndevs(&m, IMAGE_DEV_NET) == 1);
 
 	char err[256];
-	CHECK("set build key", manifest_set_key(&m, "port=80", false, err,
-						sizeof(err)) == 0 &&
-				       !strcmp(manifest_key(&m, "port")->value,
-					       "80"));
-	CHECK("set key, check only", manifest_set_key(&m, "port=81", true, err,
-						      sizeof(err)) == 0 &&
-					     !strcmp(manifest_key(&m, "port")->value,
-						     "80"));
+	CHECK("set build key",
+	      manifest_set_key(&m, "port=80", false, err, sizeof(err)) == 0 &&
+		      !strcmp(manifest_key(&m, "port")->value, "80"));
+	CHECK("set key, check only",
+	      manifest_set_key(&m, "port=81", true, err, sizeof(err)) == 0 &&
+		      !strcmp(manifest_key(&m, "port")->value, "80"));
 	CHECK("set key wrong type",
 	      manifest_set_key(&m, "port=abc", false, err, sizeof(err)) < 0 &&
-		      !strcmp(err, "key port: expected port (1-65535), got 'abc'"));
+		      !strcmp(err,
+			      "key port: expected port (1-65535), got 'abc'"));
 	CHECK("set unknown key",
 	      manifest_set_key(&m, "prot=1", false, err, sizeof(err)) < 0 &&
 		      strstr(err, "unknown key 'prot' (keys: port, ipv4, motd, "
 				  "empty)"));
-	CHECK("set log level", manifest_set_key(&m, "log=debug", false, err,
-						sizeof(err)) == 0);
+	CHECK("set log level",
+	      manifest_set_key(&m, "log=debug", false, err, sizeof(err)) == 0);
 	CHECK("bad log level",
 	      manifest_set_key(&m, "log=loud", false, err, sizeof(err)) < 0 &&
-		      strstr(err, "key log: expected error, warn, info or debug"));
+		      strstr(err,
+			     "key log: expected error, warn, info or debug"));
 
 	char *h = gen_config_h(&m);
-	CHECK("config.h sealed port", strstr(h, "#define CFG_PORT ((int64_t)80)"));
+	CHECK("config.h sealed port",
+	      strstr(h, "#define CFG_PORT ((int64_t)80)"));
 	CHECK("config.h start key call",
 	      strstr(h, "#define CFG_IPV4 cfg_str(\"ipv4\")"));
 	CHECK("config.h escapes", strstr(h, "cfg_str(\"motd\")"));
@@ -145,7 +147,7 @@ static void test_good(void)
 	CHECK("minimal manifest without final newline",
 	      good("name a\nsources a.c", &m));
 	CHECK("only the log key", m.nkeys == 1);
-	char *c = gen_image_c(&m, &(struct kv_set){ 0 }, "posix-socket");
+	char *c = gen_image_c(&m, &(struct kv_set){0}, "posix-socket");
 	CHECK("empty tables get a dummy element",
 	      strstr(c, "image_devs[1]") && strstr(c, "image_ndevs = 0") &&
 		      strstr(c, "image_kv[1]") && strstr(c, "image_nkv = 0"));
@@ -154,7 +156,8 @@ static void test_good(void)
 
 	CHECK("sealed values in config.h",
 	      good("name a\nsources a.c\nkey n int 007\nkey b bool yes\n"
-		   "key s string \"a\\\"b\"\nkey min int -9223372036854775808\n",
+		   "key s string \"a\\\"b\"\nkey min int "
+		   "-9223372036854775808\n",
 		   &m));
 	h = gen_config_h(&m);
 	CHECK("int normalised (not octal)", strstr(h, "CFG_N ((int64_t)7)"));
@@ -195,10 +198,12 @@ static void test_errors(void)
 	bad("bad name", "name Echo\n", "t.manifest:1: expected a name of");
 	bad("long name", "name a23456789012345678901234567890123\n",
 	    "at most 32 characters");
-	bad("reserved name", "name gen\n", "t.manifest:1: the name 'gen' is reserved");
+	bad("reserved name", "name gen\n",
+	    "t.manifest:1: the name 'gen' is reserved");
 	bad("duplicate name", "name a\n# x\nname b\n",
 	    "t.manifest:3: duplicate 'name' (first at line 1)");
-	bad("extra after name", "name a b\n", "t.manifest:1: unexpected 'b' after the name");
+	bad("extra after name", "name a b\n",
+	    "t.manifest:1: unexpected 'b' after the name");
 	bad("no name", "sources a.c\n", "t.manifest: no 'name' line");
 	bad("no sources", "name a\n", "t.manifest: no 'sources' line");
 	bad("sources without args", "name a\nsources\n",
@@ -209,7 +214,8 @@ static void test_errors(void)
 	    "t.manifest:1: expected a source path inside the appliance");
 	bad("source absolute", "sources /etc/x.c\n", "inside the appliance");
 	bad("source extension", "sources www/index.html\n",
-	    "t.manifest:1: expected a .c, .S or .s source, got 'www/index.html'");
+	    "t.manifest:1: expected a .c, .S or .s source, got "
+	    "'www/index.html'");
 	bad("source odd chars", "sources \"a b.c\"\n",
 	    "expected a source path of [A-Za-z0-9._+/-]");
 	bad("duplicate source", "sources a.c\nsources a.c\n",
@@ -227,8 +233,10 @@ static void test_errors(void)
 	bad("embed bad prefix", "embed ../x www\n",
 	    "t.manifest:1: expected a key-value prefix");
 	bad("embed no path", "embed static\n",
-	    "t.manifest:1: expected a file or directory to embed after 'embed'");
-	bad("uses core", "uses core\n", "t.manifest:1: lib/core is always linked");
+	    "t.manifest:1: expected a file or directory to embed after "
+	    "'embed'");
+	bad("uses core", "uses core\n",
+	    "t.manifest:1: lib/core is always linked");
 	bad("uses bad", "uses Dns\n", "t.manifest:1: expected a library name");
 	bad("uses duplicate", "uses dns\nuses dns\n",
 	    "t.manifest:2: duplicate library 'dns' (first at line 1)");
@@ -272,14 +280,15 @@ static void test_embed(void)
 	CHECK("files key resolved to absolute paths", !strcmp(z->value, want));
 	free(want);
 	char *s = gen_kv_s(&kv);
-	CHECK("kv.S incbin and GNU-stack", strstr(s, ".incbin \"/") &&
-						   strstr(s, ".note.GNU-stack"));
+	CHECK("kv.S incbin and GNU-stack",
+	      strstr(s, ".incbin \"/") && strstr(s, ".note.GNU-stack"));
 	free(s);
 	kv_set_free(&kv);
 	manifest_free(&m);
 
 	CHECK("clash manifest parses",
-	      good("name a\nsources a.c\nembed site www\nkey site dir www\n", &m));
+	      good("name a\nsources a.c\nembed site www\nkey site dir www\n",
+		   &m));
 	CHECK("duplicate kv name refused",
 	      kv_collect(&m, &kv, err, sizeof(err)) < 0 &&
 		      strstr(err, "both named 'site/a.txt'") &&
@@ -296,7 +305,7 @@ static void test_embed(void)
 	kv_set_free(&kv);
 	manifest_free(&m);
 
-	struct sbuf b = { 0 };
+	struct sbuf b = {0};
 	gen_add_make_word(&b, "/a b/c#d$e:f");
 	CHECK("make escaping", !strcmp(sb_str(&b), "/a\\ b/c\\#d$$e\\:f"));
 	sb_free(&b);
@@ -317,30 +326,35 @@ static void test_cfg_check(void)
 				    cfg_type_parse("prot") == 0 &&
 				    cfg_type_name((enum cfg_type)99) == NULL);
 	CHECK("bool words", chk(CFG_BOOL, "yes") && chk(CFG_BOOL, "off") &&
-				    chk(CFG_BOOL, "0") && !chk(CFG_BOOL, "True") &&
+				    chk(CFG_BOOL, "0") &&
+				    !chk(CFG_BOOL, "True") &&
 				    !chk(CFG_BOOL, ""));
-	CHECK("int", chk(CFG_INT, "0") && chk(CFG_INT, "-5") && chk(CFG_INT, "+5") &&
-			     !chk(CFG_INT, "") && !chk(CFG_INT, "-") &&
-			     !chk(CFG_INT, "1x") && !chk(CFG_INT, " 1"));
+	CHECK("int", chk(CFG_INT, "0") && chk(CFG_INT, "-5") &&
+			     chk(CFG_INT, "+5") && !chk(CFG_INT, "") &&
+			     !chk(CFG_INT, "-") && !chk(CFG_INT, "1x") &&
+			     !chk(CFG_INT, " 1"));
 	CHECK("int64 edges", chk(CFG_INT, "9223372036854775807") &&
 				     chk(CFG_INT, "-9223372036854775808") &&
 				     !chk(CFG_INT, "9223372036854775808") &&
 				     !chk(CFG_INT, "-9223372036854775809") &&
 				     !chk(CFG_INT, "99999999999999999999999"));
-	CHECK("port edges", chk(CFG_PORT, "1") && chk(CFG_PORT, "65535") &&
-				    !chk(CFG_PORT, "0") && !chk(CFG_PORT, "65536") &&
-				    !chk(CFG_PORT, "-1") && !chk(CFG_PORT, "+80") &&
-				    !chk(CFG_PORT, "abc"));
+	CHECK("port edges",
+	      chk(CFG_PORT, "1") && chk(CFG_PORT, "65535") &&
+		      !chk(CFG_PORT, "0") && !chk(CFG_PORT, "65536") &&
+		      !chk(CFG_PORT, "-1") && !chk(CFG_PORT, "+80") &&
+		      !chk(CFG_PORT, "abc"));
 	CHECK("port message",
 	      !cfg_check(CFG_PORT, "abc", why, sizeof(why)) &&
 		      !strcmp(why, "expected port (1-65535), got 'abc'"));
 	CHECK("string", chk(CFG_STRING, "") && chk(CFG_STRING, "any thing"));
-	CHECK("ipv4", chk(CFG_IPV4, "10.0.0.1") && chk(CFG_IPV4, "0.0.0.0") &&
-			      chk(CFG_IPV4, "255.255.255.255") &&
-			      !chk(CFG_IPV4, "256.0.0.1") &&
-			      !chk(CFG_IPV4, "1.2.3") && !chk(CFG_IPV4, "1.2.3.4.5") &&
-			      !chk(CFG_IPV4, "01.2.3.4") && !chk(CFG_IPV4, "1.2.3.4 ") &&
-			      !chk(CFG_IPV4, "1..3.4") && !chk(CFG_IPV4, "1.2.3.1000"));
+	CHECK("ipv4",
+	      chk(CFG_IPV4, "10.0.0.1") && chk(CFG_IPV4, "0.0.0.0") &&
+		      chk(CFG_IPV4, "255.255.255.255") &&
+		      !chk(CFG_IPV4, "256.0.0.1") && !chk(CFG_IPV4, "1.2.3") &&
+		      !chk(CFG_IPV4, "1.2.3.4.5") &&
+		      !chk(CFG_IPV4, "01.2.3.4") &&
+		      !chk(CFG_IPV4, "1.2.3.4 ") && !chk(CFG_IPV4, "1..3.4") &&
+		      !chk(CFG_IPV4, "1.2.3.1000"));
 	CHECK("ipv4net", chk(CFG_IPV4NET, "10.0.0.2/24") &&
 				 chk(CFG_IPV4NET, "0.0.0.0/0") &&
 				 chk(CFG_IPV4NET, "1.2.3.4/32") &&
@@ -357,15 +371,16 @@ static void test_cfg_check(void)
 	CHECK("files", chk(CFG_FILES, "a,b") && chk(CFG_FILES, "a") &&
 			       !chk(CFG_FILES, "") && !chk(CFG_FILES, "a,,b") &&
 			       !chk(CFG_FILES, ",a") && !chk(CFG_FILES, "a,"));
-	CHECK("bad type refused", !cfg_check((enum cfg_type)0, "x", why, sizeof(why)));
-	CHECK("tiny why buffer is safe", !cfg_check(CFG_PORT, "x", why, 4) &&
-						 strlen(why) == 3);
+	CHECK("bad type refused",
+	      !cfg_check((enum cfg_type)0, "x", why, sizeof(why)));
+	CHECK("tiny why buffer is safe",
+	      !cfg_check(CFG_PORT, "x", why, 4) && strlen(why) == 3);
 
 	uint32_t ip = 0;
 	char buf[32];
 	CHECK("net_ip4_parse", net_ip4_parse("192.168.1.20", &ip) &&
 				       ip == NET_IP4(192, 168, 1, 20));
-	struct net_addr a = { NET_IP4(10, 0, 0, 1), 53 };
+	struct net_addr a = {NET_IP4(10, 0, 0, 1), 53};
 	CHECK("net_addr_fmt with port",
 	      !strcmp(net_addr_fmt(&a, buf, sizeof(buf)), "10.0.0.1:53"));
 	a.port = 0;
