@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lex.h"
 #include "manifest.h"
 #include "util.h"
 
@@ -47,79 +48,14 @@ static void free_tokens(struct mf_ctx *c)
 	c->ntok = 0;
 }
 
-/*
- * Split one line (without its newline) into c->tok. A token is a run of
- * non-blanks, or a "quoted" string with \" and \\ escapes that must be
- * followed by a blank, a comment or the end of the line. `#` outside
- * quotes ends the line.
- */
+/* Split one line into c->tok; errors get the file and line. */
 static bool lex_line(struct mf_ctx *c, const char *s, size_t len)
 {
-	const char *end = s + len;
+	char why[256];
 
-	while (s < end) {
-		if (*s == ' ' || *s == '\t' || *s == '\r') {
-			s++;
-			continue;
-		}
-		if (*s == '#')
-			break;
-		struct sbuf t = {0};
-		if (*s == '"') {
-			for (s++;; s++) {
-				if (s == end) {
-					sb_free(&t);
-					return perr(c, "unterminated quoted "
-						       "token (expected a "
-						       "closing '\"')");
-				}
-				if (*s == '"')
-					break;
-				if (*s == '\\') {
-					if (s + 1 == end ||
-					    (s[1] != '"' && s[1] != '\\')) {
-						sb_free(&t);
-						return perr(
-							c, "expected \\\" or "
-							   "\\\\ after '\\' "
-							   "in a quoted token");
-					}
-					s++;
-				}
-				sb_addn(&t, s, 1);
-			}
-			s++;
-			if (s < end && *s != ' ' && *s != '\t' && *s != '\r' &&
-			    *s != '#') {
-				sb_free(&t);
-				return perr(c,
-					    "expected a blank after a "
-					    "quoted token, got '%c'",
-					    *s);
-			}
-			sb_add(&t, ""); /* "" is a token too */
-		} else {
-			const char *b = s;
-			while (s < end && *s != ' ' && *s != '\t' &&
-			       *s != '\r' && *s != '#') {
-				if (*s == '"') {
-					sb_free(&t);
-					return perr(c, "stray '\"' inside a "
-						       "token (quote the "
-						       "whole token)");
-				}
-				s++;
-			}
-			sb_addn(&t, b, (size_t)(s - b));
-		}
-		if (memchr(t.s, '\0', t.len)) {
-			sb_free(&t);
-			return perr(c, "NUL byte in a token");
-		}
-		c->tok = xappend(c->tok, &c->ntok, sizeof(*c->tok));
-		c->tok[c->ntok - 1] = t.s;
-	}
-	return true;
+	if (mf_lex_line(s, len, &c->tok, &c->ntok, why, sizeof(why)) == 0)
+		return true;
+	return perr(c, "%s", why);
 }
 
 /* True when s is [a-z] followed by [a-z0-9] and the extra chars. */
