@@ -2,7 +2,8 @@
 # The posix-socket target end to end: hello and echo built with `kiln
 # build`, run as processes, echo driven by socat and build/tools/echoload
 # over loopback (sequential, concurrent, bulk, UDP, a slow reader, peers
-# that reset), plus the start line's refusals.
+# that reset), plus the start line's refusals; and tests/apps/tcptest for
+# what echo does not reach (connect, static sends, abort).
 . "$(dirname "$0")/lib.sh"
 t_tmpdir
 
@@ -58,10 +59,22 @@ log=debug x"
 	contains "hello: --disk without a block device: says so" "$out" "no block device"
 fi
 
-# ---- echo -----------------------------------------------------------------
 port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
-PORT=$((17000 + RANDOM % 900))
-while ! port_free $PORT; do PORT=$((PORT + 1)); done
+free_port() {
+	_p=$((17000 + RANDOM % 900))
+	while ! port_free $_p; do _p=$((_p + 1)); done
+	echo $_p
+}
+
+# ---- tcptest: connect, refused, static sends, shutdown, abort --------------
+if build tcptest "$KILN_ROOT/tests/apps/tcptest" port="$(free_port)"; then
+	out=$(timeout 20 "$IMG" 2>&1); rc=$?
+	eq "tcptest: exit status 0" "$rc" 0
+	contains "tcptest: refused, transfer, abort all as tcp.h says" "$out" SUCCESS
+fi
+
+# ---- echo -----------------------------------------------------------------
+PORT=$(free_port)
 
 if ! build echo "$KILN_ROOT/examples/echo" port=$PORT; then
 	t_done

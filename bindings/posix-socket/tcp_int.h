@@ -92,6 +92,14 @@ void tcp_conn_sync(struct tcp_conn *c);
 /* End the connection: close the fd now and queue `closed` with why. */
 void tcp_conn_finish(struct tcp_conn *c, enum tcp_close_reason why);
 
+/* Write what the socket takes of the send queue; then, once it is empty,
+ * the pending FIN or the `writable` callback. False when the conn ended
+ * (tcp_send.c). */
+bool tcp_conn_flush(struct tcp_conn *c);
+
+/* shutdown(SHUT_WR) now; ends the connection when both sides are done. */
+void tcp_conn_shut_wr(struct tcp_conn *c);
+
 /* epoll readiness of a connection (also completes connects). */
 void tcp_conn_ready(struct posix_fd *pf, uint32_t events);
 
