@@ -64,8 +64,8 @@ struct arp_pkt arp_make_reply(const struct arp_pkt *req,
 	return r;
 }
 
-struct arp_pkt arp_make_request(const struct eth_addr *our_mac,
-				uint32_t our_ip, uint32_t target_ip)
+struct arp_pkt arp_make_request(const struct eth_addr *our_mac, uint32_t our_ip,
+				uint32_t target_ip)
 {
 	struct arp_pkt r;
 

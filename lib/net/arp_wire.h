@@ -24,10 +24,10 @@
 #include "drop.h"
 #include "eth_wire.h"
 
-#define ARP_LEN 28u
+#define ARP_LEN		28u
 #define ARP_HTYPE_ETHER 1u
-#define ARP_OP_REQUEST 1u
-#define ARP_OP_REPLY 2u
+#define ARP_OP_REQUEST	1u
+#define ARP_OP_REPLY	2u
 
 struct arp_pkt {
 	uint16_t op;	     /* ARP_OP_REQUEST or ARP_OP_REPLY */
@@ -58,7 +58,7 @@ struct arp_pkt arp_make_reply(const struct arp_pkt *req,
 			      const struct eth_addr *our_mac, uint32_t our_ip);
 
 /* A request for target_ip from (our_mac, our_ip); tha is zero. */
-struct arp_pkt arp_make_request(const struct eth_addr *our_mac,
-				uint32_t our_ip, uint32_t target_ip);
+struct arp_pkt arp_make_request(const struct eth_addr *our_mac, uint32_t our_ip,
+				uint32_t target_ip);
 
 #endif /* KILN_NET_ARP_WIRE_H */

@@ -87,7 +87,7 @@ static uint16_t sum_view(struct view v)
 	}
 	if (n) {
 		/* The last byte is the high half of a zero-padded word. */
-		uint8_t pad[2] = { p[0], 0 };
+		uint8_t pad[2] = {p[0], 0};
 		uint16_t w;
 		memcpy(&w, pad, 2);
 		acc = add_carry(acc, w);

@@ -30,7 +30,7 @@ struct net_csum {
 
 static inline struct net_csum net_csum_start(void)
 {
-	struct net_csum c = { 0, false };
+	struct net_csum c = {0, false};
 	return c;
 }
 

@@ -6,9 +6,9 @@
 #include <errno.h>
 #include <string.h>
 
-#define DHCP_CHADDR_LEN 16u
-#define DHCP_SNAME_LEN 64u
-#define DHCP_FILE_LEN 128u
+#define DHCP_CHADDR_LEN	 16u
+#define DHCP_SNAME_LEN	 64u
+#define DHCP_FILE_LEN	 128u
 #define DHCP_HTYPE_ETHER 1u /* RFC 1700 hardware type: Ethernet */
 
 /* The one 4-byte address or time options carry, into *dst. */
@@ -52,8 +52,8 @@ static bool opt_decode(uint8_t code, struct view body, struct dhcp_msg *m)
 		if (body.len < 4 || body.len % 4 != 0)
 			return false;
 		m->ndns = 0;
-		for (size_t off = 0;
-		     off < body.len && m->ndns < DHCP_MAX_DNS; off += 4)
+		for (size_t off = 0; off < body.len && m->ndns < DHCP_MAX_DNS;
+		     off += 4)
 			if (!view_be32(body, off, &m->dns[m->ndns++]))
 				return false;
 		return true;
@@ -159,13 +159,13 @@ static void put_opt32(struct dwr *w, unsigned code, uint32_t x)
 }
 
 /* What a client asks for (RFC 2132 9.8): mask, router, DNS, times. */
-static const uint8_t param_list[] = { DHCP_OPT_SUBNET_MASK, DHCP_OPT_ROUTER,
-				      DHCP_OPT_DNS,	    DHCP_OPT_LEASE_TIME,
-				      DHCP_OPT_T1,	    DHCP_OPT_T2 };
+static const uint8_t param_list[] = {DHCP_OPT_SUBNET_MASK, DHCP_OPT_ROUTER,
+				     DHCP_OPT_DNS,	   DHCP_OPT_LEASE_TIME,
+				     DHCP_OPT_T1,	   DHCP_OPT_T2};
 
 int dhcp_emit(const struct dhcp_msg *m, struct mview out)
 {
-	struct dwr w = { out, 0, false };
+	struct dwr w = {out, 0, false};
 
 	if (m->ndns > DHCP_MAX_DNS)
 		return -EINVAL;

@@ -36,48 +36,48 @@
 #define DHCP_SERVER_PORT 67u
 #define DHCP_CLIENT_PORT 68u
 
-#define DHCP_FIXED_LEN 236u  /* up to the cookie */
-#define DHCP_HDR_LEN 240u    /* with the cookie */
-#define DHCP_MIN_LEN 300u    /* BOOTP minimum, RFC 1542 2.1; emit pads */
+#define DHCP_FIXED_LEN	  236u /* up to the cookie */
+#define DHCP_HDR_LEN	  240u /* with the cookie */
+#define DHCP_MIN_LEN	  300u /* BOOTP minimum, RFC 1542 2.1; emit pads */
 #define DHCP_EMIT_MAX_LEN 320u /* dhcp_emit never needs more */
-#define DHCP_COOKIE 0x63825363u
+#define DHCP_COOKIE	  0x63825363u
 
-#define DHCP_OP_REQUEST 1u /* BOOTREQUEST */
-#define DHCP_OP_REPLY 2u   /* BOOTREPLY */
+#define DHCP_OP_REQUEST	    1u /* BOOTREQUEST */
+#define DHCP_OP_REPLY	    2u /* BOOTREPLY */
 #define DHCP_FLAG_BROADCAST 0x8000u
 
 /* Message types, option 53 (RFC 2132 9.6). */
 #define DHCP_DISCOVER 1u
-#define DHCP_OFFER 2u
-#define DHCP_REQUEST 3u
-#define DHCP_DECLINE 4u
-#define DHCP_ACK 5u
-#define DHCP_NAK 6u
-#define DHCP_RELEASE 7u
-#define DHCP_INFORM 8u
+#define DHCP_OFFER    2u
+#define DHCP_REQUEST  3u
+#define DHCP_DECLINE  4u
+#define DHCP_ACK      5u
+#define DHCP_NAK      6u
+#define DHCP_RELEASE  7u
+#define DHCP_INFORM   8u
 
 /* Option codes (RFC 2132). */
-#define DHCP_OPT_PAD 0u
-#define DHCP_OPT_SUBNET_MASK 1u
-#define DHCP_OPT_ROUTER 3u
-#define DHCP_OPT_DNS 6u
+#define DHCP_OPT_PAD	      0u
+#define DHCP_OPT_SUBNET_MASK  1u
+#define DHCP_OPT_ROUTER	      3u
+#define DHCP_OPT_DNS	      6u
 #define DHCP_OPT_REQUESTED_IP 50u
-#define DHCP_OPT_LEASE_TIME 51u
-#define DHCP_OPT_MSG_TYPE 53u
-#define DHCP_OPT_SERVER_ID 54u
-#define DHCP_OPT_PARAM_LIST 55u
-#define DHCP_OPT_T1 58u
-#define DHCP_OPT_T2 59u
-#define DHCP_OPT_END 255u
+#define DHCP_OPT_LEASE_TIME   51u
+#define DHCP_OPT_MSG_TYPE     53u
+#define DHCP_OPT_SERVER_ID    54u
+#define DHCP_OPT_PARAM_LIST   55u
+#define DHCP_OPT_T1	      58u
+#define DHCP_OPT_T2	      59u
+#define DHCP_OPT_END	      255u
 
 /* Bits of dhcp_msg.has: which optional fields hold a value. */
-#define DHCP_HAS_SUBNET_MASK 0x01u
-#define DHCP_HAS_ROUTER 0x02u
+#define DHCP_HAS_SUBNET_MASK  0x01u
+#define DHCP_HAS_ROUTER	      0x02u
 #define DHCP_HAS_REQUESTED_IP 0x04u
-#define DHCP_HAS_LEASE_TIME 0x08u
-#define DHCP_HAS_SERVER_ID 0x10u
-#define DHCP_HAS_T1 0x20u
-#define DHCP_HAS_T2 0x40u
+#define DHCP_HAS_LEASE_TIME   0x08u
+#define DHCP_HAS_SERVER_ID    0x10u
+#define DHCP_HAS_T1	      0x20u
+#define DHCP_HAS_T2	      0x40u
 
 #define DHCP_MAX_DNS 4u
 

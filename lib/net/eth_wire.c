@@ -6,8 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-const struct eth_addr eth_broadcast = { { 0xff, 0xff, 0xff, 0xff, 0xff,
-					  0xff } };
+const struct eth_addr eth_broadcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 
 static bool is_tag_type(uint16_t type)
 {

@@ -30,14 +30,14 @@
 
 #include "drop.h"
 
-#define ETH_HDR_LEN 14u
+#define ETH_HDR_LEN	 14u
 #define ETH_VLAN_TAG_LEN 4u
-#define ETH_ADDR_LEN 6u
+#define ETH_ADDR_LEN	 6u
 
 #define ETH_TYPE_IPV4 0x0800u
-#define ETH_TYPE_ARP 0x0806u
-#define ETH_TYPE_VLAN 0x8100u  /* IEEE 802.1Q */
-#define ETH_TYPE_QINQ 0x88a8u  /* IEEE 802.1ad service tag */
+#define ETH_TYPE_ARP  0x0806u
+#define ETH_TYPE_VLAN 0x8100u /* IEEE 802.1Q */
+#define ETH_TYPE_QINQ 0x88a8u /* IEEE 802.1ad service tag */
 #define ETH_TYPE_IPV6 0x86ddu
 
 /* A MAC address; a struct so that it copies by assignment. */
@@ -48,9 +48,9 @@ struct eth_addr {
 struct eth_hdr {
 	struct eth_addr dst;
 	struct eth_addr src;
-	uint16_t type;	   /* the ethertype after any VLAN tag */
-	bool vlan;	   /* the frame carried an 802.1Q/802.1ad tag */
-	uint16_t vlan_tci; /* its tag control info (PCP, DEI, VID) */
+	uint16_t type;	     /* the ethertype after any VLAN tag */
+	bool vlan;	     /* the frame carried an 802.1Q/802.1ad tag */
+	uint16_t vlan_tci;   /* its tag control info (PCP, DEI, VID) */
 	struct view payload; /* everything after the header (and tag) */
 };
 

@@ -88,7 +88,7 @@ int icmp_emit(const struct icmp_hdr *h, struct mview out)
 
 int icmp_emit_echo_reply(const struct icmp_hdr *req, struct mview out)
 {
-	struct icmp_hdr r = { 0 };
+	struct icmp_hdr r = {0};
 
 	r.type = ICMP_ECHO_REPLY;
 	r.code = 0;
@@ -114,7 +114,7 @@ bool icmp_quote_of(struct view orig, struct view *quote)
 int icmp_emit_unreach(uint8_t code, uint16_t mtu, struct view orig,
 		      struct mview out)
 {
-	struct icmp_hdr h = { 0 };
+	struct icmp_hdr h = {0};
 
 	if (!icmp_quote_of(orig, &h.data))
 		return -EINVAL;

@@ -31,19 +31,19 @@
 
 #define ICMP_HDR_LEN 8u
 
-#define ICMP_ECHO_REPLY 0u
-#define ICMP_DEST_UNREACH 3u
+#define ICMP_ECHO_REPLY	   0u
+#define ICMP_DEST_UNREACH  3u
 #define ICMP_SOURCE_QUENCH 4u /* deprecated, RFC 6633 */
-#define ICMP_REDIRECT 5u
-#define ICMP_ECHO_REQUEST 8u
+#define ICMP_REDIRECT	   5u
+#define ICMP_ECHO_REQUEST  8u
 #define ICMP_TIME_EXCEEDED 11u
 #define ICMP_PARAM_PROBLEM 12u
 
 /* Codes of ICMP_DEST_UNREACH. */
-#define ICMP_UNREACH_NET 0u
-#define ICMP_UNREACH_HOST 1u
-#define ICMP_UNREACH_PROTO 2u
-#define ICMP_UNREACH_PORT 3u
+#define ICMP_UNREACH_NET	 0u
+#define ICMP_UNREACH_HOST	 1u
+#define ICMP_UNREACH_PROTO	 2u
+#define ICMP_UNREACH_PORT	 3u
 #define ICMP_UNREACH_FRAG_NEEDED 4u
 
 struct icmp_hdr {

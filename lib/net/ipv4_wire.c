@@ -7,9 +7,9 @@
 
 #include "cksum.h"
 
-#define IPV4_FLAG_RF 0x8000u
-#define IPV4_FLAG_DF 0x4000u
-#define IPV4_FLAG_MF 0x2000u
+#define IPV4_FLAG_RF  0x8000u
+#define IPV4_FLAG_DF  0x4000u
+#define IPV4_FLAG_MF  0x2000u
 #define IPV4_OFF_MASK 0x1fffu
 
 /*

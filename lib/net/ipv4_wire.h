@@ -38,29 +38,29 @@
 
 #include "drop.h"
 
-#define IPV4_HDR_LEN 20u      /* without options */
-#define IPV4_MAX_HDR_LEN 60u  /* IHL 15 */
+#define IPV4_HDR_LEN	 20u /* without options */
+#define IPV4_MAX_HDR_LEN 60u /* IHL 15 */
 #define IPV4_MAX_OPT_LEN 40u
-#define IPV4_QUOTE_DATA 8u    /* bytes past the header an ICMP error quotes */
+#define IPV4_QUOTE_DATA	 8u /* bytes past the header an ICMP error quotes */
 
 #define IPV4_PROTO_ICMP 1u
-#define IPV4_PROTO_TCP 6u
-#define IPV4_PROTO_UDP 17u
+#define IPV4_PROTO_TCP	6u
+#define IPV4_PROTO_UDP	17u
 
 #define IPV4_DEFAULT_TTL 64u
 
 struct ipv4_hdr {
-	uint8_t ihl;	      /* header length in bytes (20..60) */
-	uint8_t tos;	      /* DSCP (6 bits) and ECN (2 bits) */
-	uint16_t total_len;   /* header plus payload */
+	uint8_t ihl;	    /* header length in bytes (20..60) */
+	uint8_t tos;	    /* DSCP (6 bits) and ECN (2 bits) */
+	uint16_t total_len; /* header plus payload */
 	uint16_t id;
-	bool rf;	      /* reserved flag bit (must be zero; reported) */
-	bool df;	      /* don't fragment */
-	bool mf;	      /* more fragments */
-	uint16_t frag_off;    /* fragment offset in bytes (a multiple of 8) */
+	bool rf;	   /* reserved flag bit (must be zero; reported) */
+	bool df;	   /* don't fragment */
+	bool mf;	   /* more fragments */
+	uint16_t frag_off; /* fragment offset in bytes (a multiple of 8) */
 	uint8_t ttl;
 	uint8_t proto;
-	uint16_t csum;	      /* as received / as emitted */
+	uint16_t csum; /* as received / as emitted */
 	uint32_t src, dst;
 	struct view options;  /* IHL*4 - 20 bytes, uninterpreted */
 	struct view payload;  /* total_len - ihl bytes, padding trimmed */

@@ -178,7 +178,7 @@ static void put32(struct owr *w, uint32_t x)
 /* Write the options of o into out (sized by tcp_opts_len). */
 static bool opts_write(const struct tcp_opts *o, struct mview out)
 {
-	struct owr w = { out, 0, false };
+	struct owr w = {out, 0, false};
 
 	if (o->has_mss) {
 		put8(&w, TCP_OPT_MSS);
@@ -233,8 +233,8 @@ int tcp_emit(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
 	uint8_t b12 = (uint8_t)((hl / 4) << 4 | ((h->flags >> 8) & 1u));
 	if (!mview_set_be16(seg, 0, h->sport) ||
 	    !mview_set_be16(seg, 2, h->dport) ||
-	    !mview_set_be32(seg, 4, h->seq) || !mview_set_be32(seg, 8, h->ack) ||
-	    !mview_set_u8(seg, 12, b12) ||
+	    !mview_set_be32(seg, 4, h->seq) ||
+	    !mview_set_be32(seg, 8, h->ack) || !mview_set_u8(seg, 12, b12) ||
 	    !mview_set_u8(seg, 13, (uint8_t)h->flags) ||
 	    !mview_set_be16(seg, 14, h->window) ||
 	    !mview_set_be16(seg, 16, 0) || !mview_set_be16(seg, 18, h->urg) ||

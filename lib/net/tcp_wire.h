@@ -35,7 +35,7 @@
 
 #include "drop.h"
 
-#define TCP_HDR_LEN 20u
+#define TCP_HDR_LEN	20u
 #define TCP_MAX_HDR_LEN 60u
 #define TCP_MAX_OPT_LEN 40u
 
@@ -48,16 +48,16 @@
 #define TCP_FLAG_URG 0x020u
 #define TCP_FLAG_ECE 0x040u
 #define TCP_FLAG_CWR 0x080u
-#define TCP_FLAG_AE 0x100u
+#define TCP_FLAG_AE  0x100u
 
 /* Option kinds. */
-#define TCP_OPT_EOL 0u
-#define TCP_OPT_NOP 1u
-#define TCP_OPT_MSS 2u	     /* len 4, RFC 9293 3.7.1 */
-#define TCP_OPT_WS 3u	     /* len 3, RFC 7323 2.2 */
+#define TCP_OPT_EOL	  0u
+#define TCP_OPT_NOP	  1u
+#define TCP_OPT_MSS	  2u /* len 4, RFC 9293 3.7.1 */
+#define TCP_OPT_WS	  3u /* len 3, RFC 7323 2.2 */
 #define TCP_OPT_SACK_PERM 4u /* len 2, RFC 2018 2 */
-#define TCP_OPT_SACK 5u	     /* len 2 + 8n, RFC 2018 3 */
-#define TCP_OPT_TS 8u	     /* len 10, RFC 7323 3.2 */
+#define TCP_OPT_SACK	  5u /* len 2 + 8n, RFC 2018 3 */
+#define TCP_OPT_TS	  8u /* len 10, RFC 7323 3.2 */
 
 /* At most 4 SACK blocks fit in 40 bytes of options (2 + 4 * 8 = 34). */
 #define TCP_MAX_SACK 4u
@@ -81,11 +81,11 @@ struct tcp_opts {
 struct tcp_hdr {
 	uint16_t sport, dport;
 	uint32_t seq, ack;
-	uint8_t doff;	     /* header length in bytes (20..60) */
-	uint16_t flags;	     /* TCP_FLAG_* */
-	uint16_t window;     /* raw, not scaled */
-	uint16_t csum;	     /* as received / as emitted */
-	uint16_t urg;	     /* urgent pointer */
+	uint8_t doff;	 /* header length in bytes (20..60) */
+	uint16_t flags;	 /* TCP_FLAG_* */
+	uint16_t window; /* raw, not scaled */
+	uint16_t csum;	 /* as received / as emitted */
+	uint16_t urg;	 /* urgent pointer */
 	struct tcp_opts opts;
 	struct view options; /* the raw option bytes */
 	struct view payload; /* the data after the header */

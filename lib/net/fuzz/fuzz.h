@@ -26,10 +26,10 @@ static inline void fuzz_fail(const char *what, const char *file, int line)
 	abort();
 }
 
-#define FUZZ_CHECK(cond)                                                     \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			fuzz_fail(#cond, __FILE__, __LINE__);                \
+#define FUZZ_CHECK(cond)                                                       \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			fuzz_fail(#cond, __FILE__, __LINE__);                  \
 	} while (0)
 
 /* A view lies inside the input (parsers hand out only sub-views). */

@@ -16,8 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(h.payload.len == size - hl);
 	FUZZ_CHECK(eth_emit(&h, mview_make(out, sizeof(out))) == (int)hl);
 	/* Byte-exact but for the TPID (an 802.1ad tag re-emits as 802.1Q). */
-	FUZZ_CHECK(!memcmp(out, data, 12) && !memcmp(out + hl - 2,
-						     data + hl - 2, 2));
+	FUZZ_CHECK(!memcmp(out, data, 12) &&
+		   !memcmp(out + hl - 2, data + hl - 2, 2));
 	FUZZ_CHECK(eth_parse(view_make(out, hl), &back) == NET_DROP_NONE);
 	FUZZ_CHECK(back.type == h.type && back.vlan == h.vlan &&
 		   back.vlan_tci == h.vlan_tci && back.payload.len == 0);

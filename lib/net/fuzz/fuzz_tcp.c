@@ -30,14 +30,13 @@ static int opts_eq(const struct tcp_opts *a, const struct tcp_opts *b)
 /* Emit o alone after a bare header and parse it back. */
 static void opts_round_trip(const struct tcp_opts *o)
 {
-	struct tcp_hdr h = { .opts = *o }, back;
+	struct tcp_hdr h = {.opts = *o}, back;
 	size_t hl = tcp_hdr_len(&h);
 
 	if (!hl)
 		return; /* does not fit the emitter's layout */
 	FUZZ_CHECK(tcp_emit(&h, 1, 2, mview_make(out, hl)) == (int)hl);
-	FUZZ_CHECK(tcp_parse(view_make(out, hl), 1, 2, &back) ==
-		   NET_DROP_NONE);
+	FUZZ_CHECK(tcp_parse(view_make(out, hl), 1, 2, &back) == NET_DROP_NONE);
 	FUZZ_CHECK(opts_eq(o, &back.opts));
 }
 

@@ -18,29 +18,29 @@
 
 static int net_test_failed;
 
-#define CHECK(name, cond)                                                    \
-	do {                                                                 \
-		if (cond) {                                                  \
-			printf("ok - %s\n", name);                           \
-		} else {                                                     \
-			printf("not ok - %s: %s (%s:%d)\n", name, #cond,     \
-			       __FILE__, __LINE__);                          \
-			net_test_failed++;                                   \
-		}                                                            \
+#define CHECK(name, cond)                                                      \
+	do {                                                                   \
+		if (cond) {                                                    \
+			printf("ok - %s\n", name);                             \
+		} else {                                                       \
+			printf("not ok - %s: %s (%s:%d)\n", name, #cond,       \
+			       __FILE__, __LINE__);                            \
+			net_test_failed++;                                     \
+		}                                                              \
 	} while (0)
 
 /* A parser's verdict, with the reason named when it is not the expected. */
-#define CHECK_DROP(name, got, want)                                          \
-	do {                                                                 \
-		enum net_drop got_ = (got), want_ = (want);                  \
-		if (got_ == want_) {                                         \
-			printf("ok - %s\n", name);                           \
-		} else {                                                     \
-			printf("not ok - %s: got %s, want %s (%s:%d)\n",     \
-			       name, net_drop_name(got_),                    \
-			       net_drop_name(want_), __FILE__, __LINE__);    \
-			net_test_failed++;                                   \
-		}                                                            \
+#define CHECK_DROP(name, got, want)                                            \
+	do {                                                                   \
+		enum net_drop got_ = (got), want_ = (want);                    \
+		if (got_ == want_) {                                           \
+			printf("ok - %s\n", name);                             \
+		} else {                                                       \
+			printf("not ok - %s: got %s, want %s (%s:%d)\n", name, \
+			       net_drop_name(got_), net_drop_name(want_),      \
+			       __FILE__, __LINE__);                            \
+			net_test_failed++;                                     \
+		}                                                              \
 	} while (0)
 
 static inline int net_test_done(void)

@@ -34,15 +34,15 @@ static uint8_t rnd(void)
 static void test_known(void)
 {
 	/* RFC 1071 section 3: these bytes sum to 0xddf2. */
-	static const uint8_t ex[] = { 0x00, 0x01, 0xf2, 0x03,
-				      0xf4, 0xf5, 0xf6, 0xf7 };
+	static const uint8_t ex[] = {0x00, 0x01, 0xf2, 0x03,
+				     0xf4, 0xf5, 0xf6, 0xf7};
 	CHECK("rfc1071 example", net_cksum(VEC(ex)) == (uint16_t)~0xddf2);
 
 	/* A header whose checksum field (0xb861) is right, from Wikipedia's
 	 * "IPv4 header checksum" article: verifies to 0. */
-	static const uint8_t hdr[] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40,
-				       0x00, 0x40, 0x11, 0xb8, 0x61, 0xc0, 0xa8,
-				       0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
+	static const uint8_t hdr[] = {0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40,
+				      0x00, 0x40, 0x11, 0xb8, 0x61, 0xc0, 0xa8,
+				      0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
 	CHECK("ipv4 header verifies", net_cksum(VEC(hdr)) == 0);
 	uint8_t z[20];
 	memcpy(z, hdr, 20);
@@ -50,7 +50,7 @@ static void test_known(void)
 	CHECK("ipv4 header computes 0xb861", net_cksum(VEC(z)) == 0xb861);
 
 	CHECK("empty view", net_cksum(view_make(NULL, 0)) == 0xffff);
-	static const uint8_t ff[] = { 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t ff[] = {0xff, 0xff, 0xff, 0xff};
 	CHECK("all ones sums to negative zero", net_cksum(VEC(ff)) == 0);
 }
 
@@ -71,8 +71,8 @@ static void test_against_reference(void)
 			for (size_t cut = 0; cut <= n && n < 64; cut++) {
 				struct net_csum c = net_csum_start();
 				net_csum_add(&c, view_make(buf + off, cut));
-				net_csum_add(&c,
-					     view_make(buf + off + cut, n - cut));
+				net_csum_add(&c, view_make(buf + off + cut,
+							   n - cut));
 				if (net_csum_final(&c) != want)
 					split_ok = false;
 			}
@@ -97,14 +97,14 @@ static void test_against_reference(void)
 	net_csum_add(&c, view_make(buf, 7));
 	net_csum_add16(&c, (uint16_t)(buf[7] << 8 | buf[8]));
 	net_csum_add(&c, view_make(buf + 9, 100));
-	CHECK("add16 at an odd offset", net_csum_final(&c) ==
-						ref_cksum(buf, 109));
+	CHECK("add16 at an odd offset",
+	      net_csum_final(&c) == ref_cksum(buf, 109));
 }
 
 static void test_pseudo(void)
 {
 	/* The pseudo-header is the same as summing its 12 bytes. */
-	static const uint8_t ph[] = { 10, 0, 0, 1, 10, 0, 0, 2, 0, 17, 0, 33 };
+	static const uint8_t ph[] = {10, 0, 0, 1, 10, 0, 0, 2, 0, 17, 0, 33};
 	struct net_csum c = net_csum_start();
 	net_csum_pseudo(&c, 0x0a000001, 0x0a000002, 17, 33);
 	CHECK("pseudo-header sum", net_csum_final(&c) == ref_cksum(ph, 12));

@@ -14,8 +14,7 @@
 #include "udp_wire.h"
 #include "vectors.h"
 
-static const struct eth_addr mac = { { 0x52, 0x54, 0x00, 0x12, 0x34,
-				       0x56 } };
+static const struct eth_addr mac = {{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}};
 
 /* The offer's DHCP payload, found by the real parsers. */
 static struct view offer_msg(void)
@@ -69,17 +68,15 @@ static void test_offer(void)
 				      m.yiaddr == NET_IP4(10, 0, 0, 50) &&
 				      m.siaddr == NET_IP4(10, 0, 0, 254) &&
 				      eth_addr_eq(&m.chaddr, &mac));
-	CHECK("options", m.type == DHCP_OFFER &&
-				 m.server_id == NET_IP4(10, 0, 0, 254) &&
-				 m.lease_time == 3600 && m.t1 == 1800 &&
-				 m.t2 == 3150 &&
-				 m.subnet_mask == NET_IP4(255, 255, 255, 0) &&
-				 m.router == NET_IP4(10, 0, 0, 254) &&
-				 m.ndns == 2 &&
-				 m.dns[1] == NET_IP4(9, 9, 9, 9));
-	CHECK("has bits", m.has == (DHCP_HAS_SERVER_ID | DHCP_HAS_LEASE_TIME |
-				    DHCP_HAS_T1 | DHCP_HAS_T2 |
-				    DHCP_HAS_SUBNET_MASK | DHCP_HAS_ROUTER));
+	CHECK("options",
+	      m.type == DHCP_OFFER && m.server_id == NET_IP4(10, 0, 0, 254) &&
+		      m.lease_time == 3600 && m.t1 == 1800 && m.t2 == 3150 &&
+		      m.subnet_mask == NET_IP4(255, 255, 255, 0) &&
+		      m.router == NET_IP4(10, 0, 0, 254) && m.ndns == 2 &&
+		      m.dns[1] == NET_IP4(9, 9, 9, 9));
+	CHECK("has bits",
+	      m.has == (DHCP_HAS_SERVER_ID | DHCP_HAS_LEASE_TIME | DHCP_HAS_T1 |
+			DHCP_HAS_T2 | DHCP_HAS_SUBNET_MASK | DHCP_HAS_ROUTER));
 
 	/* Re-emitting the parsed offer and parsing again gives it back. */
 	uint8_t out[DHCP_EMIT_MAX_LEN];
@@ -105,17 +102,17 @@ static void test_emit(void)
 	CHECK("discover: htype, hlen, chaddr",
 	      out[0] == 1 && out[1] == 1 && out[2] == 6 &&
 		      !memcmp(out + 28, mac.b, 6) && out[34] == 0);
-	CHECK_DROP("discover parses", dhcp_parse(view_make(out, (size_t)n), &back),
-		   NET_DROP_NONE);
+	CHECK_DROP("discover parses",
+		   dhcp_parse(view_make(out, (size_t)n), &back), NET_DROP_NONE);
 	CHECK("discover round trip", msg_eq(&back, &d));
 
-	struct dhcp_msg r = dhcp_make_request(0xabcdef02, &mac,
-					      NET_IP4(10, 0, 0, 50),
-					      NET_IP4(10, 0, 0, 254));
+	struct dhcp_msg r =
+		dhcp_make_request(0xabcdef02, &mac, NET_IP4(10, 0, 0, 50),
+				  NET_IP4(10, 0, 0, 254));
 	n = dhcp_emit(&r, mview_make(out, sizeof(out)));
 	CHECK("request emits", n == (int)DHCP_MIN_LEN);
-	CHECK_DROP("request parses", dhcp_parse(view_make(out, (size_t)n), &back),
-		   NET_DROP_NONE);
+	CHECK_DROP("request parses",
+		   dhcp_parse(view_make(out, (size_t)n), &back), NET_DROP_NONE);
 	CHECK("request round trip", msg_eq(&back, &r));
 	CHECK("request, short buffer",
 	      dhcp_emit(&r, mview_make(out, 260)) == -ENOSPC);
@@ -127,14 +124,14 @@ static void test_emit(void)
 	for (unsigned i = 0; i < DHCP_MAX_DNS; i++)
 		all.dns[i] = NET_IP4(10, 1, 0, i + 1);
 	n = dhcp_emit(&all, mview_make(out, sizeof(out)));
-	CHECK("all options fit", n > (int)DHCP_MIN_LEN &&
-					 n <= (int)DHCP_EMIT_MAX_LEN);
-	CHECK_DROP("all options parse", dhcp_parse(view_make(out, (size_t)n), &back),
-		   NET_DROP_NONE);
+	CHECK("all options fit",
+	      n > (int)DHCP_MIN_LEN && n <= (int)DHCP_EMIT_MAX_LEN);
+	CHECK_DROP("all options parse",
+		   dhcp_parse(view_make(out, (size_t)n), &back), NET_DROP_NONE);
 	CHECK("all options round trip", msg_eq(&back, &all));
 	all.ndns = DHCP_MAX_DNS + 1;
-	CHECK("too many dns", dhcp_emit(&all, mview_make(out, sizeof(out))) ==
-				      -EINVAL);
+	CHECK("too many dns",
+	      dhcp_emit(&all, mview_make(out, sizeof(out))) == -EINVAL);
 }
 
 static void test_malformed(void)
@@ -151,11 +148,11 @@ static void test_malformed(void)
 	CHECK_DROP("240 bytes, no options", dhcp_parse(view_trunc(o, 240), &m),
 		   NET_DROP_DHCP_NO_TYPE);
 
-	n = mk_msg(b, (const uint8_t[]){ 53, 1, 5 }, 3);
+	n = mk_msg(b, (const uint8_t[]){53, 1, 5}, 3);
 	CHECK_DROP("no end option", dhcp_parse(view_make(b, n), &m),
 		   NET_DROP_NONE);
 	CHECK("no end option: type", m.type == DHCP_ACK);
-	n = mk_msg(b, (const uint8_t[]){ 0, 0, 53, 1, 5, 0, 255, 7, 7 }, 9);
+	n = mk_msg(b, (const uint8_t[]){0, 0, 53, 1, 5, 0, 255, 7, 7}, 9);
 	CHECK_DROP("pads and bytes after end", dhcp_parse(view_make(b, n), &m),
 		   NET_DROP_NONE);
 
@@ -165,26 +162,46 @@ static void test_malformed(void)
 		enum net_drop want;
 		const char *name;
 	} bad[] = {
-		{ { 53, 1, 2, 51, 4, 0, 0 }, 7, NET_DROP_DHCP_BAD_OPTION,
-		  "lease time running off the end" },
-		{ { 53, 1, 2, 12, 200, 'k', 'i', 'l', 'n' }, 9,
-		  NET_DROP_DHCP_BAD_OPTION, "overlong hostname" },
-		{ { 53, 1, 2, 6 }, 4, NET_DROP_DHCP_BAD_OPTION,
-		  "code without a length byte" },
-		{ { 53, 2, 2, 0, 255 }, 5, NET_DROP_DHCP_BAD_OPTION,
-		  "message type of length 2" },
-		{ { 53, 1, 2, 54, 3, 1, 2, 3, 255 }, 9,
-		  NET_DROP_DHCP_BAD_OPTION, "server id of length 3" },
-		{ { 53, 1, 2, 3, 5, 1, 2, 3, 4, 5, 255 }, 11,
-		  NET_DROP_DHCP_BAD_OPTION, "router of length 5" },
-		{ { 53, 1, 2, 6, 0, 255 }, 6, NET_DROP_DHCP_BAD_OPTION,
-		  "dns of length 0" },
-		{ { 53, 1, 2, 1, 8, 255, 255, 255, 0, 1, 2, 3, 4, 255 }, 14,
-		  NET_DROP_DHCP_BAD_OPTION, "subnet mask of length 8" },
-		{ { 54, 4, 10, 0, 0, 1, 255 }, 7, NET_DROP_DHCP_NO_TYPE,
-		  "no message type" },
-		{ { 53, 0, 255 }, 3, NET_DROP_DHCP_BAD_OPTION,
-		  "message type of length 0" },
+		{{53, 1, 2, 51, 4, 0, 0},
+		 7,
+		 NET_DROP_DHCP_BAD_OPTION,
+		 "lease time running off the end"},
+		{{53, 1, 2, 12, 200, 'k', 'i', 'l', 'n'},
+		 9,
+		 NET_DROP_DHCP_BAD_OPTION,
+		 "overlong hostname"},
+		{{53, 1, 2, 6},
+		 4,
+		 NET_DROP_DHCP_BAD_OPTION,
+		 "code without a length byte"},
+		{{53, 2, 2, 0, 255},
+		 5,
+		 NET_DROP_DHCP_BAD_OPTION,
+		 "message type of length 2"},
+		{{53, 1, 2, 54, 3, 1, 2, 3, 255},
+		 9,
+		 NET_DROP_DHCP_BAD_OPTION,
+		 "server id of length 3"},
+		{{53, 1, 2, 3, 5, 1, 2, 3, 4, 5, 255},
+		 11,
+		 NET_DROP_DHCP_BAD_OPTION,
+		 "router of length 5"},
+		{{53, 1, 2, 6, 0, 255},
+		 6,
+		 NET_DROP_DHCP_BAD_OPTION,
+		 "dns of length 0"},
+		{{53, 1, 2, 1, 8, 255, 255, 255, 0, 1, 2, 3, 4, 255},
+		 14,
+		 NET_DROP_DHCP_BAD_OPTION,
+		 "subnet mask of length 8"},
+		{{54, 4, 10, 0, 0, 1, 255},
+		 7,
+		 NET_DROP_DHCP_NO_TYPE,
+		 "no message type"},
+		{{53, 0, 255},
+		 3,
+		 NET_DROP_DHCP_BAD_OPTION,
+		 "message type of length 0"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		n = mk_msg(b, bad[i].o, bad[i].len);
@@ -193,20 +210,21 @@ static void test_malformed(void)
 	}
 
 	/* Eight DNS servers: the first four kept. */
-	uint8_t dns8[2 + 32 + 3 + 1] = { 6, 32 };
+	uint8_t dns8[2 + 32 + 3 + 1] = {6, 32};
 	for (int i = 0; i < 8; i++)
 		dns8[2 + 4 * i] = 10, dns8[5 + 4 * i] = (uint8_t)(i + 1);
 	dns8[34] = 53, dns8[35] = 1, dns8[36] = 5, dns8[37] = 255;
 	n = mk_msg(b, dns8, sizeof(dns8));
 	CHECK_DROP("eight dns servers", dhcp_parse(view_make(b, n), &m),
 		   NET_DROP_NONE);
-	CHECK("first four kept", m.ndns == 4 && m.dns[3] == NET_IP4(10, 0, 0, 4));
+	CHECK("first four kept",
+	      m.ndns == 4 && m.dns[3] == NET_IP4(10, 0, 0, 4));
 
-	n = mk_msg(b, (const uint8_t[]){ 53, 1, 2, 255 }, 4);
+	n = mk_msg(b, (const uint8_t[]){53, 1, 2, 255}, 4);
 	b[236] = 0x63, b[239] = 0x64;
 	CHECK_DROP("bad cookie", dhcp_parse(view_make(b, n), &m),
 		   NET_DROP_DHCP_BAD_COOKIE);
-	n = mk_msg(b, (const uint8_t[]){ 53, 1, 2, 255 }, 4);
+	n = mk_msg(b, (const uint8_t[]){53, 1, 2, 255}, 4);
 	b[1] = 6;
 	CHECK_DROP("htype 6", dhcp_parse(view_make(b, n), &m),
 		   NET_DROP_DHCP_BAD_HW);

@@ -10,9 +10,8 @@
 #include "net_test.h"
 #include "vectors.h"
 
-static const struct eth_addr mac_a = { { 0x02, 0, 0, 0, 0, 0x01 } };
-static const struct eth_addr mac_b = { { 0x52, 0x54, 0x00, 0x12, 0x34,
-					 0x56 } };
+static const struct eth_addr mac_a = {{0x02, 0, 0, 0, 0, 0x01}};
+static const struct eth_addr mac_b = {{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}};
 
 static void test_eth_parse(void)
 {
@@ -28,8 +27,8 @@ static void test_eth_parse(void)
 
 	CHECK_DROP("empty frame is a runt", eth_parse(view_make(NULL, 0), &h),
 		   NET_DROP_ETH_RUNT);
-	CHECK_DROP("13 bytes is a runt",
-		   eth_parse(view_make(vec_ping, 13), &h), NET_DROP_ETH_RUNT);
+	CHECK_DROP("13 bytes is a runt", eth_parse(view_make(vec_ping, 13), &h),
+		   NET_DROP_ETH_RUNT);
 	CHECK_DROP("14 bytes is a header alone",
 		   eth_parse(view_make(vec_ping, 14), &h), NET_DROP_NONE);
 	CHECK("14 bytes: empty payload", h.payload.len == 0);
@@ -53,9 +52,9 @@ static void test_eth_vlan(void)
 	memcpy(f + 16, vec_ping + 12, sizeof(vec_ping) - 12);
 	CHECK_DROP("tagged frame parses", eth_parse(VEC(f), &h), NET_DROP_NONE);
 	CHECK("tag reported", h.vlan && h.vlan_tci == 5);
-	CHECK("inner type and payload", h.type == ETH_TYPE_IPV4 &&
-						h.payload.p == f + 18 &&
-						h.payload.len == sizeof(f) - 18);
+	CHECK("inner type and payload",
+	      h.type == ETH_TYPE_IPV4 && h.payload.p == f + 18 &&
+		      h.payload.len == sizeof(f) - 18);
 	CHECK_DROP("tagged runt (17 bytes)", eth_parse(view_make(f, 17), &h),
 		   NET_DROP_ETH_RUNT);
 	CHECK_DROP("tagged runt (15 bytes)", eth_parse(view_make(f, 15), &h),
@@ -74,8 +73,7 @@ static void test_eth_vlan(void)
 
 static void test_eth_emit(void)
 {
-	struct eth_hdr h = { .dst = mac_b, .src = mac_a,
-			     .type = ETH_TYPE_IPV4 };
+	struct eth_hdr h = {.dst = mac_b, .src = mac_a, .type = ETH_TYPE_IPV4};
 	uint8_t out[14], page[NETBUF_SIZE];
 	struct netbuf nb;
 	struct eth_hdr back;
@@ -90,14 +88,14 @@ static void test_eth_emit(void)
 	    !mview_copy_in(pl, 0, vec_ping + 14, sizeof(vec_ping) - 14))
 		CHECK("netbuf_put", false);
 	CHECK("prepend", eth_prepend(&h, &nb) == 0);
-	CHECK("prepend == ping frame", nb.len == sizeof(vec_ping) &&
-					       !memcmp(nb.data, vec_ping,
-						       sizeof(vec_ping)));
+	CHECK("prepend == ping frame",
+	      nb.len == sizeof(vec_ping) &&
+		      !memcmp(nb.data, vec_ping, sizeof(vec_ping)));
 	CHECK_DROP("round trip parses", eth_parse(netbuf_view(&nb), &back),
 		   NET_DROP_NONE);
-	CHECK("round trip fields",
-	      eth_addr_eq(&back.dst, &h.dst) && eth_addr_eq(&back.src, &h.src) &&
-		      back.type == h.type && !back.vlan);
+	CHECK("round trip fields", eth_addr_eq(&back.dst, &h.dst) &&
+					   eth_addr_eq(&back.src, &h.src) &&
+					   back.type == h.type && !back.vlan);
 
 	/* No headroom left: refused, buffer untouched. */
 	nb.data = nb.buf + 10;
@@ -133,21 +131,20 @@ static void test_arp(void)
 	CHECK("reply emits", arp_emit(&r, mview_make(buf, sizeof(buf))) == 28);
 	CHECK_DROP("reply parses", arp_parse(view_make(buf, 28), &back),
 		   NET_DROP_NONE);
-	CHECK("reply round trip",
-	      back.op == ARP_OP_REPLY && eth_addr_eq(&back.sha, &mac_b) &&
-		      back.spa == NET_IP4(10, 0, 0, 2) &&
-		      eth_addr_eq(&back.tha, &mac_a) &&
-		      back.tpa == NET_IP4(10, 0, 0, 1));
+	CHECK("reply round trip", back.op == ARP_OP_REPLY &&
+					  eth_addr_eq(&back.sha, &mac_b) &&
+					  back.spa == NET_IP4(10, 0, 0, 2) &&
+					  eth_addr_eq(&back.tha, &mac_a) &&
+					  back.tpa == NET_IP4(10, 0, 0, 1));
 
 	struct arp_pkt q = arp_make_request(&mac_b, NET_IP4(10, 0, 0, 2),
 					    NET_IP4(10, 0, 0, 1));
 	CHECK("request emits", arp_emit(&q, mview_make(buf, 28)) == 28);
 	CHECK_DROP("request round trip", arp_parse(view_make(buf, 28), &back),
 		   NET_DROP_NONE);
-	CHECK("request tha zero", back.op == ARP_OP_REQUEST &&
-					  back.tha.b[0] == 0 &&
-					  back.tha.b[5] == 0 &&
-					  back.tpa == NET_IP4(10, 0, 0, 1));
+	CHECK("request tha zero",
+	      back.op == ARP_OP_REQUEST && back.tha.b[0] == 0 &&
+		      back.tha.b[5] == 0 && back.tpa == NET_IP4(10, 0, 0, 1));
 
 	/* Each field check, on a copy of the real request. */
 	struct {
@@ -156,12 +153,12 @@ static void test_arp(void)
 		enum net_drop want;
 		const char *name;
 	} bad[] = {
-		{ 1, 6, NET_DROP_ARP_BAD_HW, "htype 6 (IEEE 802)" },
-		{ 4, 8, NET_DROP_ARP_BAD_HW, "hlen 8" },
-		{ 2, 0x86, NET_DROP_ARP_BAD_PROTO, "ptype 0x86dd" },
-		{ 5, 16, NET_DROP_ARP_BAD_PROTO, "plen 16" },
-		{ 7, 3, NET_DROP_ARP_BAD_OP, "op 3 (rarp)" },
-		{ 7, 0, NET_DROP_ARP_BAD_OP, "op 0" },
+		{1, 6, NET_DROP_ARP_BAD_HW, "htype 6 (IEEE 802)"},
+		{4, 8, NET_DROP_ARP_BAD_HW, "hlen 8"},
+		{2, 0x86, NET_DROP_ARP_BAD_PROTO, "ptype 0x86dd"},
+		{5, 16, NET_DROP_ARP_BAD_PROTO, "plen 16"},
+		{7, 3, NET_DROP_ARP_BAD_OP, "op 3 (rarp)"},
+		{7, 0, NET_DROP_ARP_BAD_OP, "op 0"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memcpy(buf, pkt.p, 28);

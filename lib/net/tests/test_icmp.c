@@ -12,10 +12,10 @@
 #include "net_test.h"
 #include "vectors.h"
 
-#define PING_ICMP (vec_ping + 34)
+#define PING_ICMP     (vec_ping + 34)
 #define PING_ICMP_LEN (sizeof(vec_ping) - 34)
-#define DNS_IP (vec_dns + 14)
-#define DNS_IP_LEN (sizeof(vec_dns) - 14)
+#define DNS_IP	      (vec_dns + 14)
+#define DNS_IP_LEN    (sizeof(vec_dns) - 14)
 
 /* Build an error message by hand: type, code, rest, quote; checksummed. */
 static size_t mk_error(uint8_t *b, uint8_t type, uint8_t code, uint32_t rest,
@@ -36,7 +36,8 @@ static void test_echo(void)
 	struct icmp_hdr h, r;
 	uint8_t out[128];
 
-	CHECK_DROP("ping parses", icmp_parse(view_make(PING_ICMP, PING_ICMP_LEN), &h),
+	CHECK_DROP("ping parses",
+		   icmp_parse(view_make(PING_ICMP, PING_ICMP_LEN), &h),
 		   NET_DROP_NONE);
 	CHECK("ping fields", h.type == ICMP_ECHO_REQUEST && h.code == 0 &&
 				     h.id == 0x1234 && h.seq == 1 &&
@@ -60,9 +61,9 @@ static void test_echo(void)
 	memcpy(inplace, PING_ICMP, 64);
 	CHECK_DROP("in-place request", icmp_parse(view_make(inplace, 64), &h),
 		   NET_DROP_NONE);
-	CHECK("in-place reply", icmp_emit_echo_reply(&h, mview_make(inplace, 64)) ==
-					64 &&
-				!memcmp(inplace, out, 64));
+	CHECK("in-place reply",
+	      icmp_emit_echo_reply(&h, mview_make(inplace, 64)) == 64 &&
+		      !memcmp(inplace, out, 64));
 
 	CHECK_DROP("7 bytes", icmp_parse(view_make(PING_ICMP, 7), &h),
 		   NET_DROP_ICMP_SHORT);
@@ -77,7 +78,7 @@ static void test_echo(void)
 		   NET_DROP_ICMP_BAD_CSUM);
 
 	/* An echo with no data at all, and an odd-length one. */
-	struct icmp_hdr e = { .type = ICMP_ECHO_REQUEST, .id = 7, .seq = 9 };
+	struct icmp_hdr e = {.type = ICMP_ECHO_REQUEST, .id = 7, .seq = 9};
 	CHECK("empty echo emits", icmp_emit(&e, mview_make(out, 8)) == 8);
 	CHECK_DROP("empty echo parses", icmp_parse(view_make(out, 8), &h),
 		   NET_DROP_NONE);
@@ -111,15 +112,16 @@ static void test_errors(void)
 	n = mk_error(b, ICMP_TIME_EXCEEDED, 0, 0, DNS_IP, DNS_IP_LEN);
 	CHECK_DROP("time exceeded, long quote", icmp_parse(view_make(b, n), &h),
 		   NET_DROP_NONE);
-	CHECK("long quote", h.data.len == DNS_IP_LEN && h.quote.payload.len == 8);
+	CHECK("long quote",
+	      h.data.len == DNS_IP_LEN && h.quote.payload.len == 8);
 
 	/* Fragmentation needed, next-hop MTU 1400 (RFC 1191). */
 	n = mk_error(b, ICMP_DEST_UNREACH, ICMP_UNREACH_FRAG_NEEDED, 1400,
 		     vec_syn + 14, 28);
 	CHECK_DROP("frag needed parses", icmp_parse(view_make(b, n), &h),
 		   NET_DROP_NONE);
-	CHECK("frag needed mtu", h.mtu == 1400 &&
-					 h.quote.proto == IPV4_PROTO_TCP);
+	CHECK("frag needed mtu",
+	      h.mtu == 1400 && h.quote.proto == IPV4_PROTO_TCP);
 
 	/* Truncated quotes: header only, and header + 7. */
 	n = mk_error(b, ICMP_DEST_UNREACH, ICMP_UNREACH_HOST, 0, DNS_IP, 20);
@@ -147,8 +149,7 @@ static void test_errors(void)
 	CHECK_DROP("unknown type parses", icmp_parse(view_make(b, n), &h),
 		   NET_DROP_NONE);
 	CHECK("unknown type reported", h.type == 42 && h.rest == 0xdeadbeef &&
-					       !h.has_quote &&
-					       h.data.len == 4);
+					       !h.has_quote && h.data.len == 4);
 }
 
 static void test_emit_unreach(void)
@@ -183,12 +184,11 @@ static void test_emit_unreach(void)
 	n = icmp_emit_unreach(ICMP_UNREACH_FRAG_NEEDED, 576,
 			      view_make(vec_syn + 14, sizeof(vec_syn) - 14),
 			      mview_make(out, sizeof(out)));
-	CHECK_DROP("frag needed round trip", icmp_parse(view_make(out, (size_t)n), &h),
-		   NET_DROP_NONE);
-	CHECK("frag needed mtu round trip", n == 36 && h.mtu == 576 &&
-						    h.code == 4 &&
-						    h.quote.proto ==
-							    IPV4_PROTO_TCP);
+	CHECK_DROP("frag needed round trip",
+		   icmp_parse(view_make(out, (size_t)n), &h), NET_DROP_NONE);
+	CHECK("frag needed mtu round trip",
+	      n == 36 && h.mtu == 576 && h.code == 4 &&
+		      h.quote.proto == IPV4_PROTO_TCP);
 }
 
 int main(void)

@@ -11,7 +11,7 @@
 #include "net_test.h"
 #include "vectors.h"
 
-#define PING_IP (vec_ping + 14)
+#define PING_IP	    (vec_ping + 14)
 #define PING_IP_LEN (sizeof(vec_ping) - 14)
 
 /* Copy the ping datagram into buf (zero after it); returns its length. */
@@ -37,11 +37,12 @@ static void test_parse_real(void)
 {
 	struct ipv4_hdr h;
 
-	CHECK_DROP("ping parses", ipv4_parse(view_make(PING_IP, PING_IP_LEN), &h),
+	CHECK_DROP("ping parses",
+		   ipv4_parse(view_make(PING_IP, PING_IP_LEN), &h),
 		   NET_DROP_NONE);
 	CHECK("ping fields", h.ihl == 20 && h.tos == 0 && h.total_len == 84 &&
-				     h.id == 0x1c46 && h.df && !h.mf &&
-				     !h.rf && h.frag_off == 0 && h.ttl == 64 &&
+				     h.id == 0x1c46 && h.df && !h.mf && !h.rf &&
+				     h.frag_off == 0 && h.ttl == 64 &&
 				     h.proto == IPV4_PROTO_ICMP &&
 				     h.src == NET_IP4(10, 0, 0, 1) &&
 				     h.dst == NET_IP4(10, 0, 0, 2));
@@ -49,9 +50,10 @@ static void test_parse_real(void)
 	      h.options.len == 0 && h.payload.len == 64 &&
 		      h.payload.p == PING_IP + 20 && !ipv4_is_fragment(&h));
 
-	CHECK_DROP("syn parses",
-		   ipv4_parse(view_make(vec_syn + 14, sizeof(vec_syn) - 14), &h),
-		   NET_DROP_NONE);
+	CHECK_DROP(
+		"syn parses",
+		ipv4_parse(view_make(vec_syn + 14, sizeof(vec_syn) - 14), &h),
+		NET_DROP_NONE);
 	CHECK("syn: tcp, 40-byte segment",
 	      h.proto == IPV4_PROTO_TCP && h.payload.len == 40);
 }
@@ -93,7 +95,7 @@ static void test_malformed(void)
 		   NET_DROP_IPV4_BAD_LEN);
 
 	n = ping_copy(b, sizeof(b));
-	b[0] = 0x4f; /* IHL 60 */
+	b[0] = 0x4f;	     /* IHL 60 */
 	b[2] = 0, b[3] = 40; /* total length 40 < IHL */
 	refix(b);
 	CHECK_DROP("ihl past total length", ipv4_parse(view_make(b, n), &h),
@@ -137,10 +139,9 @@ static void test_options_fragments(void)
 	refix(b);
 	CHECK_DROP("options parse", ipv4_parse(view_make(b, 88), &h),
 		   NET_DROP_NONE);
-	CHECK("options view", h.ihl == 24 && h.options.len == 4 &&
-				      h.options.p == b + 20 &&
-				      h.payload.p == b + 24 &&
-				      h.payload.len == 64);
+	CHECK("options view",
+	      h.ihl == 24 && h.options.len == 4 && h.options.p == b + 20 &&
+		      h.payload.p == b + 24 && h.payload.len == 64);
 
 	/* Re-emit with the same options: identical bytes. */
 	uint8_t out[24];
@@ -153,8 +154,8 @@ static void test_options_fragments(void)
 	refix(b);
 	CHECK_DROP("fragment parses", ipv4_parse(view_make(b, PING_IP_LEN), &h),
 		   NET_DROP_NONE);
-	CHECK("fragment reported", h.mf && !h.df && h.frag_off == 1480 &&
-					   ipv4_is_fragment(&h));
+	CHECK("fragment reported",
+	      h.mf && !h.df && h.frag_off == 1480 && ipv4_is_fragment(&h));
 	b[6] = 0x80, b[7] = 0;
 	refix(b);
 	CHECK_DROP("reserved flag", ipv4_parse(view_make(b, PING_IP_LEN), &h),
@@ -169,7 +170,8 @@ static void test_emit(void)
 	struct netbuf nb;
 	struct mview pl;
 
-	CHECK_DROP("ping parses", ipv4_parse(view_make(PING_IP, PING_IP_LEN), &h),
+	CHECK_DROP("ping parses",
+		   ipv4_parse(view_make(PING_IP, PING_IP_LEN), &h),
 		   NET_DROP_NONE);
 	CHECK("emit 20", ipv4_emit(&h, mview_make(out, 20)) == 20);
 	CHECK("emit == ping header", !memcmp(out, PING_IP, 20));
@@ -177,9 +179,9 @@ static void test_emit(void)
 
 	struct ipv4_hdr big = h;
 	big.payload_len = 65535 - 19;
-	CHECK("emit over 65535", ipv4_emit(&big, mview_make(out, 20)) ==
-					 -EINVAL);
-	uint8_t opt3[3] = { 1, 1, 1 };
+	CHECK("emit over 65535",
+	      ipv4_emit(&big, mview_make(out, 20)) == -EINVAL);
+	uint8_t opt3[3] = {1, 1, 1};
 	struct ipv4_hdr odd = h;
 	odd.options = view_make(opt3, 3);
 	CHECK("options not a multiple of 4",
@@ -203,8 +205,8 @@ static void test_emit(void)
 		      back.df == h.df && back.payload.len == 64);
 	nb.data = nb.buf + 4;
 	nb.len = 8;
-	CHECK("prepend without headroom", ipv4_prepend(&h, &nb) == -ENOSPC &&
-						  nb.data == nb.buf + 4);
+	CHECK("prepend without headroom",
+	      ipv4_prepend(&h, &nb) == -ENOSPC && nb.data == nb.buf + 4);
 }
 
 static void test_quoted(void)
@@ -212,7 +214,8 @@ static void test_quoted(void)
 	struct ipv4_hdr h;
 	uint8_t b[64];
 
-	CHECK_DROP("quote of 28 bytes", ipv4_parse_quoted(view_make(PING_IP, 28), &h),
+	CHECK_DROP("quote of 28 bytes",
+		   ipv4_parse_quoted(view_make(PING_IP, 28), &h),
 		   NET_DROP_NONE);
 	CHECK("quote fields", h.total_len == 84 && h.proto == IPV4_PROTO_ICMP &&
 				      h.dst == NET_IP4(10, 0, 0, 2) &&
@@ -242,9 +245,10 @@ static void test_quoted(void)
 	b[0] = 0x46;
 	memset(b + 20, 1, 4);
 	memcpy(b + 24, PING_IP + 20, 8);
-	CHECK_DROP("quote with options", ipv4_parse_quoted(view_make(b, 32), &h),
-		   NET_DROP_NONE);
-	CHECK("quote options view", h.options.len == 4 && h.payload.p == b + 24);
+	CHECK_DROP("quote with options",
+		   ipv4_parse_quoted(view_make(b, 32), &h), NET_DROP_NONE);
+	CHECK("quote options view",
+	      h.options.len == 4 && h.payload.p == b + 24);
 	b[0] = 0x44;
 	CHECK_DROP("quote ihl 4", ipv4_parse_quoted(view_make(b, 32), &h),
 		   NET_DROP_ICMP_BAD_QUOTE);

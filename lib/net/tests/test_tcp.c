@@ -12,10 +12,10 @@
 #include "tcp_wire.h"
 #include "vectors.h"
 
-#define SYN_TCP (vec_syn + 34)
+#define SYN_TCP	    (vec_syn + 34)
 #define SYN_TCP_LEN (sizeof(vec_syn) - 34)
-#define SRC NET_IP4(10, 0, 0, 1)
-#define DST NET_IP4(10, 0, 0, 2)
+#define SRC	    NET_IP4(10, 0, 0, 1)
+#define DST	    NET_IP4(10, 0, 0, 2)
 
 /*
  * A segment with the SYN's fixed header, the given raw options (a multiple
@@ -70,8 +70,8 @@ static void test_linux_syn(void)
 	CHECK("header length", tcp_hdr_len(&h) == 40);
 	CHECK("emit", tcp_emit(&h, SRC, DST, mview_make(out, 40)) == 40);
 	CHECK("emit == linux bytes", !memcmp(out, SYN_TCP, 40));
-	CHECK("emit short", tcp_emit(&h, SRC, DST, mview_make(out, 39)) ==
-				    -ENOSPC);
+	CHECK("emit short",
+	      tcp_emit(&h, SRC, DST, mview_make(out, 39)) == -ENOSPC);
 
 	CHECK_DROP("wrong pseudo-header",
 		   tcp_parse(view_make(SYN_TCP, SYN_TCP_LEN), SRC, DST + 1, &h),
@@ -85,10 +85,12 @@ static void test_linux_syn(void)
 static void test_round_trips(void)
 {
 	uint8_t b[128], page[NETBUF_SIZE];
-	struct tcp_hdr h = { .sport = 80, .dport = 54321, .seq = 1,
-			     .ack = 0x12345679,
-			     .flags = TCP_FLAG_ACK | TCP_FLAG_PSH,
-			     .window = 502 },
+	struct tcp_hdr h = {.sport = 80,
+			    .dport = 54321,
+			    .seq = 1,
+			    .ack = 0x12345679,
+			    .flags = TCP_FLAG_ACK | TCP_FLAG_PSH,
+			    .window = 502},
 		       back;
 
 	/* Established: NOP NOP TS and two SACK blocks. */
@@ -99,28 +101,28 @@ static void test_round_trips(void)
 	size_t hl = tcp_hdr_len(&h);
 	CHECK("ts + 2 sack: 20 + 12 + 20", hl == 52);
 	memset(b, 0x5a, sizeof(b));
-	CHECK("emit with data", tcp_emit(&h, SRC, DST, mview_make(b, hl + 7)) ==
-					(int)hl);
-	CHECK_DROP("parses back", tcp_parse(view_make(b, hl + 7), SRC, DST, &back),
+	CHECK("emit with data",
+	      tcp_emit(&h, SRC, DST, mview_make(b, hl + 7)) == (int)hl);
+	CHECK_DROP("parses back",
+		   tcp_parse(view_make(b, hl + 7), SRC, DST, &back),
 		   NET_DROP_NONE);
-	CHECK("fixed fields back", back.sport == 80 && back.dport == 54321 &&
-					   back.seq == 1 &&
-					   back.ack == 0x12345679 &&
-					   back.flags == h.flags &&
-					   back.window == 502 &&
-					   back.payload.len == 7);
-	CHECK("options back", back.opts.has_ts && back.opts.ts_val == 100 &&
-				      back.opts.ts_ecr == 0x9a3b2c1d &&
-				      back.opts.nsack == 2 &&
-				      back.opts.sack[1].right == 4000 &&
-				      !back.opts.has_mss && !back.opts.sack_perm);
+	CHECK("fixed fields back",
+	      back.sport == 80 && back.dport == 54321 && back.seq == 1 &&
+		      back.ack == 0x12345679 && back.flags == h.flags &&
+		      back.window == 502 && back.payload.len == 7);
+	CHECK("options back",
+	      back.opts.has_ts && back.opts.ts_val == 100 &&
+		      back.opts.ts_ecr == 0x9a3b2c1d && back.opts.nsack == 2 &&
+		      back.opts.sack[1].right == 4000 && !back.opts.has_mss &&
+		      !back.opts.sack_perm);
 
 	/* Every flag incl. AE, and SACK-permitted without timestamps. */
-	struct tcp_hdr f = { .flags = 0x1ff };
+	struct tcp_hdr f = {.flags = 0x1ff};
 	f.opts.sack_perm = true, f.opts.has_mss = true, f.opts.mss = 536;
-	CHECK("all flags emit", tcp_emit(&f, SRC, DST, mview_make(b, 28)) == 28);
-	CHECK_DROP("all flags parse", tcp_parse(view_make(b, 28), SRC, DST, &back),
-		   NET_DROP_NONE);
+	CHECK("all flags emit",
+	      tcp_emit(&f, SRC, DST, mview_make(b, 28)) == 28);
+	CHECK_DROP("all flags parse",
+		   tcp_parse(view_make(b, 28), SRC, DST, &back), NET_DROP_NONE);
 	CHECK("all flags back", back.flags == 0x1ff && back.opts.sack_perm &&
 					back.opts.mss == 536);
 
@@ -142,35 +144,37 @@ static void test_round_trips(void)
 	if (!netbuf_put(&nb, 100, &pl) || !mview_fill(pl, 0, 'x', 100))
 		CHECK("netbuf_put", false);
 	CHECK("prepend", tcp_prepend(&h, SRC, DST, &nb) == 0 && nb.len == 132);
-	CHECK_DROP("prepend parses", tcp_parse(netbuf_view(&nb), SRC, DST, &back),
-		   NET_DROP_NONE);
-	CHECK("prepend payload", back.payload.len == 100 &&
-					 back.payload.p == nb.data + 32);
+	CHECK_DROP("prepend parses",
+		   tcp_parse(netbuf_view(&nb), SRC, DST, &back), NET_DROP_NONE);
+	CHECK("prepend payload",
+	      back.payload.len == 100 && back.payload.p == nb.data + 32);
 	nb.data = nb.buf + 8;
 	CHECK("prepend without headroom",
-	      tcp_prepend(&h, SRC, DST, &nb) == -ENOSPC && nb.data == nb.buf + 8);
+	      tcp_prepend(&h, SRC, DST, &nb) == -ENOSPC &&
+		      nb.data == nb.buf + 8);
 }
 
 static void test_options(void)
 {
 	struct tcp_hdr h;
 
-	static const uint8_t unknown[] = { 30, 6, 1, 2, 3, 4, 2, 4, 5, 0xb4, 1, 1 };
+	static const uint8_t unknown[] = {30, 6, 1, 2,	  3, 4,
+					  2,  4, 5, 0xb4, 1, 1};
 	CHECK_DROP("unknown option skipped", parse_opts(unknown, 12, &h),
 		   NET_DROP_NONE);
 	CHECK("mss after unknown", h.opts.has_mss && h.opts.mss == 1460);
 
-	static const uint8_t eol[] = { 2, 4, 5, 0xb4, 0, 0xff, 0xff, 0xff };
+	static const uint8_t eol[] = {2, 4, 5, 0xb4, 0, 0xff, 0xff, 0xff};
 	CHECK_DROP("eol ends the list (garbage after)", parse_opts(eol, 8, &h),
 		   NET_DROP_NONE);
-	static const uint8_t sack3[] = { 1, 1, 5, 26, 0, 0, 0, 1, 0, 0, 0, 2,
-					 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5,
-					 0, 0, 0, 6 };
+	static const uint8_t sack3[] = {1, 1, 5, 26, 0, 0, 0, 1, 0, 0,
+					0, 2, 0, 0,  0, 3, 0, 0, 0, 4,
+					0, 0, 0, 5,  0, 0, 0, 6};
 	CHECK_DROP("three sack blocks", parse_opts(sack3, 28, &h),
 		   NET_DROP_NONE);
 	CHECK("sack blocks", h.opts.nsack == 3 && h.opts.sack[0].left == 1 &&
 				     h.opts.sack[2].right == 6);
-	static const uint8_t big_ws[] = { 1, 3, 3, 200 };
+	static const uint8_t big_ws[] = {1, 3, 3, 200};
 	CHECK_DROP("ws 200 reported raw", parse_opts(big_ws, 4, &h),
 		   NET_DROP_NONE);
 	CHECK("ws raw", h.opts.has_ws && h.opts.ws == 200);
@@ -179,27 +183,27 @@ static void test_options(void)
 		uint8_t o[8];
 		const char *name;
 	} bad[] = {
-		{ { 30, 0, 1, 1, 1, 1, 1, 1 }, "option length 0" },
-		{ { 30, 1, 1, 1, 1, 1, 1, 1 }, "option length 1" },
-		{ { 1, 1, 30, 7, 0, 0, 0, 0 }, "option past the header" },
-		{ { 1, 1, 1, 1, 1, 1, 1, 30 }, "kind without a length byte" },
-		{ { 2, 3, 5, 1, 1, 1, 1, 1 }, "mss length 3" },
-		{ { 2, 6, 5, 0xb4, 0, 0, 1, 1 }, "mss length 6" },
-		{ { 3, 4, 7, 0, 1, 1, 1, 1 }, "ws length 4" },
-		{ { 4, 3, 0, 1, 1, 1, 1, 1 }, "sack-perm length 3" },
-		{ { 8, 8, 0, 0, 0, 0, 0, 0 }, "timestamps length 8" },
-		{ { 5, 2, 1, 1, 1, 1, 1, 1 }, "sack with no blocks" },
-		{ { 5, 6, 0, 0, 0, 0, 1, 1 }, "sack length 6" },
+		{{30, 0, 1, 1, 1, 1, 1, 1}, "option length 0"},
+		{{30, 1, 1, 1, 1, 1, 1, 1}, "option length 1"},
+		{{1, 1, 30, 7, 0, 0, 0, 0}, "option past the header"},
+		{{1, 1, 1, 1, 1, 1, 1, 30}, "kind without a length byte"},
+		{{2, 3, 5, 1, 1, 1, 1, 1}, "mss length 3"},
+		{{2, 6, 5, 0xb4, 0, 0, 1, 1}, "mss length 6"},
+		{{3, 4, 7, 0, 1, 1, 1, 1}, "ws length 4"},
+		{{4, 3, 0, 1, 1, 1, 1, 1}, "sack-perm length 3"},
+		{{8, 8, 0, 0, 0, 0, 0, 0}, "timestamps length 8"},
+		{{5, 2, 1, 1, 1, 1, 1, 1}, "sack with no blocks"},
+		{{5, 6, 0, 0, 0, 0, 1, 1}, "sack length 6"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK_DROP(bad[i].name, parse_opts(bad[i].o, 8, &h),
 			   NET_DROP_TCP_BAD_OPTION);
-	static const uint8_t ts_over[] = { 1, 1, 1, 1, 1, 1, 8, 10,
-					   0, 0, 0, 0 };
+	static const uint8_t ts_over[] = {1, 1, 1, 1, 1, 1, 8, 10, 0, 0, 0, 0};
 	CHECK_DROP("timestamps running past the header",
 		   parse_opts(ts_over, 12, &h), NET_DROP_TCP_BAD_OPTION);
 	struct tcp_opts o;
-	CHECK_DROP("parse_opts alone", tcp_parse_opts(view_make(ts_over, 8), &o),
+	CHECK_DROP("parse_opts alone",
+		   tcp_parse_opts(view_make(ts_over, 8), &o),
 		   NET_DROP_TCP_BAD_OPTION);
 	CHECK_DROP("empty options", tcp_parse_opts(view_make(NULL, 0), &o),
 		   NET_DROP_NONE);
@@ -236,8 +240,8 @@ static void test_offsets(void)
 		   tcp_parse(view_make(b, n), SRC, DST, &h),
 		   NET_DROP_TCP_BAD_DOFF);
 	n = mk_seg(b, NULL, 0, 0);
-	CHECK_DROP("bare 20-byte header", tcp_parse(view_make(b, n), SRC, DST, &h),
-		   NET_DROP_NONE);
+	CHECK_DROP("bare 20-byte header",
+		   tcp_parse(view_make(b, n), SRC, DST, &h), NET_DROP_NONE);
 	CHECK("bare header: no options, no data",
 	      h.options.len == 0 && h.payload.len == 0 && !h.opts.has_mss);
 }

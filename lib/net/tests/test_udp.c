@@ -10,10 +10,10 @@
 #include "udp_wire.h"
 #include "vectors.h"
 
-#define DNS_UDP (vec_dns + 34)
+#define DNS_UDP	    (vec_dns + 34)
 #define DNS_UDP_LEN (sizeof(vec_dns) - 34)
-#define SRC NET_IP4(10, 0, 0, 1)
-#define DST NET_IP4(10, 0, 0, 2)
+#define SRC	    NET_IP4(10, 0, 0, 1)
+#define DST	    NET_IP4(10, 0, 0, 2)
 
 static void test_parse(void)
 {
@@ -75,7 +75,7 @@ static void test_parse(void)
 
 static void test_emit(void)
 {
-	struct udp_hdr h = { .sport = 40000, .dport = 53 }, back;
+	struct udp_hdr h = {.sport = 40000, .dport = 53}, back;
 	uint8_t b[128], page[NETBUF_SIZE];
 	struct netbuf nb;
 	struct mview pl;
@@ -84,22 +84,22 @@ static void test_emit(void)
 	memcpy(b + 8, DNS_UDP + 8, DNS_UDP_LEN - 8);
 	CHECK("emit", udp_emit(&h, SRC, DST, mview_make(b, DNS_UDP_LEN)) == 8);
 	CHECK("emit == real bytes", !memcmp(b, DNS_UDP, DNS_UDP_LEN));
-	CHECK("emit short", udp_emit(&h, SRC, DST, mview_make(b, 7)) == -ENOSPC);
+	CHECK("emit short",
+	      udp_emit(&h, SRC, DST, mview_make(b, 7)) == -ENOSPC);
 
 	net_test_netbuf(&nb, page);
 	if (!netbuf_put(&nb, DNS_UDP_LEN - 8, &pl) ||
 	    !mview_copy_in(pl, 0, DNS_UDP + 8, DNS_UDP_LEN - 8))
 		CHECK("netbuf_put", false);
 	CHECK("prepend", udp_prepend(&h, SRC, DST, &nb) == 0);
-	CHECK("prepend == real bytes", nb.len == DNS_UDP_LEN &&
-					       !memcmp(nb.data, DNS_UDP,
-						       DNS_UDP_LEN));
+	CHECK("prepend == real bytes",
+	      nb.len == DNS_UDP_LEN && !memcmp(nb.data, DNS_UDP, DNS_UDP_LEN));
 	CHECK_DROP("round trip", udp_parse(netbuf_view(&nb), SRC, DST, &back),
 		   NET_DROP_NONE);
-	CHECK("round trip fields", back.sport == 40000 && back.dport == 53 &&
-					   view_eq(back.payload,
-						   view_make(DNS_UDP + 8,
-							     DNS_UDP_LEN - 8)));
+	CHECK("round trip fields",
+	      back.sport == 40000 && back.dport == 53 &&
+		      view_eq(back.payload,
+			      view_make(DNS_UDP + 8, DNS_UDP_LEN - 8)));
 	nb.len = 65530;
 	CHECK("prepend too long", udp_prepend(&h, SRC, DST, &nb) == -EINVAL);
 
@@ -116,12 +116,13 @@ static void test_emit(void)
 	 * checksum 0: RFC 768 says send 0xffff, since 0 means "none".
 	 */
 	b[8] = b[9] = 0;
-	CHECK("zero payload emits", udp_emit(&h, SRC, DST, mview_make(b, 10)) == 8);
+	CHECK("zero payload emits",
+	      udp_emit(&h, SRC, DST, mview_make(b, 10)) == 8);
 	b[8] = b[6], b[9] = b[7];
 	CHECK("computed zero", udp_emit(&h, SRC, DST, mview_make(b, 10)) == 8);
 	CHECK("sent as 0xffff", b[6] == 0xff && b[7] == 0xff);
-	CHECK_DROP("0xffff verifies", udp_parse(view_make(b, 10), SRC, DST, &back),
-		   NET_DROP_NONE);
+	CHECK_DROP("0xffff verifies",
+		   udp_parse(view_make(b, 10), SRC, DST, &back), NET_DROP_NONE);
 }
 
 int main(void)
