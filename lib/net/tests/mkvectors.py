@@ -168,6 +168,28 @@ def main():
         "tcp": [IP_A + IP_B + syn[34:], IP_A + IP_B + syn_tcp[:20]],
         "dhcp": [dhcp_offer],
     }
+    # Malformed seeds, one per drop class, so that a replay walks the
+    # drop paths under the sanitizers too.
+    bad_ihl = bytearray(ping[14:])
+    bad_ihl[0] = 0x44
+    long_total = bytearray(ping[14:])
+    long_total[3] += 1
+    seeds["ipv4"] += [bytes(bad_ihl), bytes(long_total), ping[14:30]]
+    seeds["icmp"] += [icmp_err(3, 1, 0, dns[14:14 + 20]),
+                      icmp_err(11, 0, 0, b"\x4f" + dns[15:14 + 28])]
+    lie = bytearray(dns_udp)
+    lie[5] += 1
+    seeds["udp"] += [IP_A + IP_B + bytes(lie), IP_A + IP_B + dns_udp[:7]]
+    seeds["tcp"] += [IP_A + IP_B + tcp(IP_A, IP_B, 1, 2, 3, 4, 0x10, 5,
+                                       bytes.fromhex("1e000000")),
+                     IP_A + IP_B + tcp(IP_A, IP_B, 1, 2, 3, 4, 0x10, 5,
+                                       bytes.fromhex("01010801")),
+                     IP_A + IP_B + tcp(IP_A, IP_B, 1, 2, 3, 4, 0x18, 5,
+                                       bytes.fromhex("0101050a00000001"
+                                                     "00000002"), b"x")]
+    seeds["dhcp"] += [dhcp_offer[:240] + bytes.fromhex("350102330400"),
+                      dhcp_offer[:240] + bytes.fromhex("35010206")]
+    seeds["arp"] += [arp_req[14:41]]
     for name, blobs in seeds.items():
         d = os.path.join(corpus, name)
         os.makedirs(d, exist_ok=True)
