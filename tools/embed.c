@@ -152,12 +152,12 @@ static int embed_key(struct kv_set *s, struct manifest *m, struct mf_key *k,
 
 	/* files: comma-separated; file and dir: the one path */
 	for (char *save = NULL,
-		  *p = k->type == CFG_FILES ? strtok_r(list, ",", &save) : list;
+		  *p = k->type == CFG_T_FILES ? strtok_r(list, ",", &save) : list;
 	     p && rc == 0;
-	     p = k->type == CFG_FILES ? strtok_r(NULL, ",", &save) : NULL) {
+	     p = k->type == CFG_T_FILES ? strtok_r(NULL, ",", &save) : NULL) {
 		char *abs = path_abs(base, p);
 		rc = embed_path(s, abs, p, k->name,
-				k->type == CFG_DIR ? 'd' : 'f', origin, err,
+				k->type == CFG_T_DIR ? 'd' : 'f', origin, err,
 				errlen);
 		sb_addf(&resolved, "%s%s", resolved.len ? "," : "", abs);
 		free(abs);
@@ -195,8 +195,8 @@ int kv_collect(struct manifest *m, struct kv_set *out, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < m->nkeys; i++) {
 		struct mf_key *k = &m->keys[i];
-		if (k->type != CFG_FILE && k->type != CFG_FILES &&
-		    k->type != CFG_DIR)
+		if (k->type != CFG_T_FILE && k->type != CFG_T_FILES &&
+		    k->type != CFG_T_DIR)
 			continue;
 		if (embed_key(out, m, k, err, errlen) < 0)
 			return -1;

@@ -227,6 +227,11 @@ static bool do_key(struct mf_ctx *c)
 	if (strcmp(n, "log") == 0)
 		return perr(c, "the key 'log' is built in (string, start, "
 			       "default info); choose another name");
+	if (strncmp(n, "t_", 2) == 0 || strncmp(n, "t-", 2) == 0)
+		return perr(c, "key names starting with 't_' or 't-' are "
+			       "reserved (CFG_T_* are the type constants of "
+			       "<kiln/config.h>); got '%s'",
+			    n);
 	char *macro = manifest_macro_name(n);
 	for (size_t j = 0; j < m->nkeys; j++) {
 		char *other = manifest_macro_name(m->keys[j].name);
@@ -274,7 +279,7 @@ static bool do_key(struct mf_ctx *c)
 	}
 	if (!cfg_check(t, def, why, sizeof(why)))
 		return perr(c, "key %s: %s", n, why);
-	if (start && (t == CFG_FILE || t == CFG_FILES || t == CFG_DIR))
+	if (start && (t == CFG_T_FILE || t == CFG_T_FILES || t == CFG_T_DIR))
 		return perr(c,
 			    "key %s: a %s key is embedded at build time and "
 			    "cannot be set at start",
@@ -408,7 +413,7 @@ int manifest_parse(struct manifest *m, const char *file, const char *appdir,
 	/* the built-in key comes first, so image_keys[0] is `log` */
 	m->keys = xappend(m->keys, &m->nkeys, sizeof(*m->keys));
 	m->keys[0] = (struct mf_key){.name = xstrdup("log"),
-				     .type = CFG_STRING,
+				     .type = CFG_T_STRING,
 				     .value = xstrdup("info"),
 				     .start = true,
 				     .builtin = true};

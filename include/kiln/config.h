@@ -34,15 +34,15 @@
 #include <stdint.h>
 
 enum cfg_type {
-	CFG_BOOL = 1,
-	CFG_INT,
-	CFG_PORT,
-	CFG_STRING,
-	CFG_IPV4,
-	CFG_IPV4NET,
-	CFG_FILE,
-	CFG_FILES,
-	CFG_DIR,
+	CFG_T_BOOL = 1,
+	CFG_T_INT,
+	CFG_T_PORT,
+	CFG_T_STRING,
+	CFG_T_IPV4,
+	CFG_T_IPV4NET,
+	CFG_T_FILE,
+	CFG_T_FILES,
+	CFG_T_DIR,
 };
 
 /* "bool", "int", ... for a type; NULL for a value outside the enum. */

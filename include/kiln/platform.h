@@ -34,9 +34,10 @@ void plat_backtrace(void);
 /*
  * Called by the binding's entry point once the start line is read:
  * applies settable keys and the built-in keys, calls kiln_main, runs the
- * loop, and never returns. argv[0] is the appliance name; args[] are the
- * start-line tokens after device options (KEY=VALUE..., "--", args...).
- * On a bad key it prints "NAME: key K: reason" and exits with status 2.
+ * loop, and never returns. args[0..nargs) are the start-line tokens after
+ * the device options (KEY=VALUE..., "--", args...); kiln_main receives
+ * argv[0] = the appliance name, then the appliance's arguments. On a bad
+ * key it prints "NAME: key K: reason" and exits with status 2.
  */
 void core_start(int nargs, char **args) __attribute__((noreturn));
 

@@ -12,24 +12,24 @@
 #include <kiln/config.h>
 
 static const char *const type_names[] = {
-	[CFG_BOOL] = "bool", [CFG_INT] = "int",
-	[CFG_PORT] = "port", [CFG_STRING] = "string",
-	[CFG_IPV4] = "ipv4", [CFG_IPV4NET] = "ipv4net",
-	[CFG_FILE] = "file", [CFG_FILES] = "files",
-	[CFG_DIR] = "dir",
+	[CFG_T_BOOL] = "bool", [CFG_T_INT] = "int",
+	[CFG_T_PORT] = "port", [CFG_T_STRING] = "string",
+	[CFG_T_IPV4] = "ipv4", [CFG_T_IPV4NET] = "ipv4net",
+	[CFG_T_FILE] = "file", [CFG_T_FILES] = "files",
+	[CFG_T_DIR] = "dir",
 };
 
 /* What each type accepts, as the error message words it. */
 static const char *const type_expect[] = {
-	[CFG_BOOL] = "bool (true, false, yes, no, on, off, 1, 0)",
-	[CFG_INT] = "int (a decimal integer in int64 range)",
-	[CFG_PORT] = "port (1-65535)",
-	[CFG_STRING] = "string",
-	[CFG_IPV4] = "ipv4 (A.B.C.D)",
-	[CFG_IPV4NET] = "ipv4net (A.B.C.D/N with N 0-32, or dhcp)",
-	[CFG_FILE] = "file (a path)",
-	[CFG_FILES] = "files (comma-separated paths)",
-	[CFG_DIR] = "dir (a path)",
+	[CFG_T_BOOL] = "bool (true, false, yes, no, on, off, 1, 0)",
+	[CFG_T_INT] = "int (a decimal integer in int64 range)",
+	[CFG_T_PORT] = "port (1-65535)",
+	[CFG_T_STRING] = "string",
+	[CFG_T_IPV4] = "ipv4 (A.B.C.D)",
+	[CFG_T_IPV4NET] = "ipv4net (A.B.C.D/N with N 0-32, or dhcp)",
+	[CFG_T_FILE] = "file (a path)",
+	[CFG_T_FILES] = "files (comma-separated paths)",
+	[CFG_T_DIR] = "dir (a path)",
 };
 
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
@@ -148,29 +148,29 @@ bool cfg_check(enum cfg_type t, const char *text, char *why, size_t whylen)
 	if (!text)
 		text = "";
 	switch (t) {
-	case CFG_BOOL:
+	case CFG_T_BOOL:
 		good = check_bool(text);
 		break;
-	case CFG_INT:
+	case CFG_T_INT:
 		good = parse_i64(text, &i);
 		break;
-	case CFG_PORT:
+	case CFG_T_PORT:
 		good = check_port(text);
 		break;
-	case CFG_STRING:
+	case CFG_T_STRING:
 		good = true;
 		break;
-	case CFG_IPV4:
+	case CFG_T_IPV4:
 		good = net_ip4_parse(text, &ip);
 		break;
-	case CFG_IPV4NET:
+	case CFG_T_IPV4NET:
 		good = check_ipv4net(text);
 		break;
-	case CFG_FILE:
-	case CFG_DIR:
+	case CFG_T_FILE:
+	case CFG_T_DIR:
 		good = *text != '\0';
 		break;
-	case CFG_FILES:
+	case CFG_T_FILES:
 		good = check_files(text);
 		break;
 	default:

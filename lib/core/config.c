@@ -84,13 +84,13 @@ static const char *value_of(const char *key, unsigned types, const char *want)
 const char *cfg_str(const char *key)
 {
 	return value_of(key,
-			T(CFG_STRING) | T(CFG_FILE) | T(CFG_FILES) | T(CFG_DIR),
+			T(CFG_T_STRING) | T(CFG_T_FILE) | T(CFG_T_FILES) | T(CFG_T_DIR),
 			"string");
 }
 
 int64_t cfg_int(const char *key)
 {
-	const char *s = value_of(key, T(CFG_INT) | T(CFG_PORT), "int");
+	const char *s = value_of(key, T(CFG_T_INT) | T(CFG_T_PORT), "int");
 	bool neg = false;
 	uint64_t v = 0;
 
@@ -105,7 +105,7 @@ int64_t cfg_int(const char *key)
 
 bool cfg_bool(const char *key)
 {
-	const char *s = value_of(key, T(CFG_BOOL), "bool");
+	const char *s = value_of(key, T(CFG_T_BOOL), "bool");
 
 	return strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 ||
 	       strcmp(s, "on") == 0 || strcmp(s, "1") == 0;
@@ -113,7 +113,7 @@ bool cfg_bool(const char *key)
 
 uint32_t cfg_ipv4(const char *key)
 {
-	const char *s = value_of(key, T(CFG_IPV4), "ipv4");
+	const char *s = value_of(key, T(CFG_T_IPV4), "ipv4");
 	uint32_t ip = 0;
 
 	if (!net_ip4_parse(s, &ip))
@@ -123,7 +123,7 @@ uint32_t cfg_ipv4(const char *key)
 
 bool cfg_ipv4net(const char *key, uint32_t *addr, unsigned *prefix)
 {
-	const char *s = value_of(key, T(CFG_IPV4NET), "ipv4net");
+	const char *s = value_of(key, T(CFG_T_IPV4NET), "ipv4net");
 	const char *slash;
 	char ip[16];
 	size_t n;
@@ -179,7 +179,11 @@ int cfg_set_start(const char *kv, char *why, unsigned long whylen)
 	}
 	nlen = (size_t)(eq - kv);
 	val = eq + 1;
-	if (nlen == 3 && strncmp(kv, "log", 3) == 0 && !cfg_has("log")) {
+	/* `log` is the built-in level key of every image (the build tool
+	 * refuses a manifest key of that name and emits it into image_keys
+	 * itself, settable at start); its value must be a level. */
+	i = key_index_n(kv, nlen);
+	if (nlen == 3 && strncmp(kv, "log", 3) == 0) {
 		if (!log_level_parse(val, &level)) {
 			say(why, whylen,
 			    "key log: expected error, warn, info or debug, "
@@ -188,9 +192,10 @@ int cfg_set_start(const char *kv, char *why, unsigned long whylen)
 			return -EINVAL;
 		}
 		log_set_level(level);
+		if (i >= 0 && i < CFG_START_MAX)
+			start_value[i] = val;
 		return 0;
 	}
-	i = key_index_n(kv, nlen);
 	if (i < 0) {
 		say(why, whylen, "key %.*s: no such key", (int)nlen, kv);
 		return -ENOENT;

@@ -49,7 +49,12 @@ void core_start(int nargs, char **args)
 {
 	char why[256];
 	int i, argc, ret, status;
+	enum log_level level;
 
+	/* The level sealed at build time (`kiln build ... log=debug`); the
+	 * start line may change it below. */
+	if (cfg_has("log") && log_level_parse(cfg_str("log"), &level))
+		log_set_level(level);
 	for (i = 0; i < nargs; i++) {
 		if (strcmp(args[i], "--") == 0) {
 			i++;

@@ -102,8 +102,8 @@ static void test_good(void)
 	      m.nkeys == 5 && m.keys[0].builtin &&
 		      !strcmp(m.keys[0].name, "log") && m.keys[0].start);
 	CHECK("key order and types",
-	      m.keys[1].type == CFG_PORT && !m.keys[1].start &&
-		      m.keys[2].type == CFG_IPV4NET && m.keys[2].start);
+	      m.keys[1].type == CFG_T_PORT && !m.keys[1].start &&
+		      m.keys[2].type == CFG_T_IPV4NET && m.keys[2].start);
 	CHECK("quoted token with escapes and #",
 	      !strcmp(m.keys[3].value, "hello # \"world\" \\"));
 	CHECK("empty quoted token", !strcmp(m.keys[4].value, ""));
@@ -321,60 +321,60 @@ static void test_cfg_check(void)
 {
 	char why[128];
 
-	CHECK("type names", !strcmp(cfg_type_name(CFG_IPV4NET), "ipv4net") &&
-				    cfg_type_parse("dir") == CFG_DIR &&
+	CHECK("type names", !strcmp(cfg_type_name(CFG_T_IPV4NET), "ipv4net") &&
+				    cfg_type_parse("dir") == CFG_T_DIR &&
 				    cfg_type_parse("prot") == 0 &&
 				    cfg_type_name((enum cfg_type)99) == NULL);
-	CHECK("bool words", chk(CFG_BOOL, "yes") && chk(CFG_BOOL, "off") &&
-				    chk(CFG_BOOL, "0") &&
-				    !chk(CFG_BOOL, "True") &&
-				    !chk(CFG_BOOL, ""));
-	CHECK("int", chk(CFG_INT, "0") && chk(CFG_INT, "-5") &&
-			     chk(CFG_INT, "+5") && !chk(CFG_INT, "") &&
-			     !chk(CFG_INT, "-") && !chk(CFG_INT, "1x") &&
-			     !chk(CFG_INT, " 1"));
-	CHECK("int64 edges", chk(CFG_INT, "9223372036854775807") &&
-				     chk(CFG_INT, "-9223372036854775808") &&
-				     !chk(CFG_INT, "9223372036854775808") &&
-				     !chk(CFG_INT, "-9223372036854775809") &&
-				     !chk(CFG_INT, "99999999999999999999999"));
+	CHECK("bool words", chk(CFG_T_BOOL, "yes") && chk(CFG_T_BOOL, "off") &&
+				    chk(CFG_T_BOOL, "0") &&
+				    !chk(CFG_T_BOOL, "True") &&
+				    !chk(CFG_T_BOOL, ""));
+	CHECK("int", chk(CFG_T_INT, "0") && chk(CFG_T_INT, "-5") &&
+			     chk(CFG_T_INT, "+5") && !chk(CFG_T_INT, "") &&
+			     !chk(CFG_T_INT, "-") && !chk(CFG_T_INT, "1x") &&
+			     !chk(CFG_T_INT, " 1"));
+	CHECK("int64 edges", chk(CFG_T_INT, "9223372036854775807") &&
+				     chk(CFG_T_INT, "-9223372036854775808") &&
+				     !chk(CFG_T_INT, "9223372036854775808") &&
+				     !chk(CFG_T_INT, "-9223372036854775809") &&
+				     !chk(CFG_T_INT, "99999999999999999999999"));
 	CHECK("port edges",
-	      chk(CFG_PORT, "1") && chk(CFG_PORT, "65535") &&
-		      !chk(CFG_PORT, "0") && !chk(CFG_PORT, "65536") &&
-		      !chk(CFG_PORT, "-1") && !chk(CFG_PORT, "+80") &&
-		      !chk(CFG_PORT, "abc"));
+	      chk(CFG_T_PORT, "1") && chk(CFG_T_PORT, "65535") &&
+		      !chk(CFG_T_PORT, "0") && !chk(CFG_T_PORT, "65536") &&
+		      !chk(CFG_T_PORT, "-1") && !chk(CFG_T_PORT, "+80") &&
+		      !chk(CFG_T_PORT, "abc"));
 	CHECK("port message",
-	      !cfg_check(CFG_PORT, "abc", why, sizeof(why)) &&
+	      !cfg_check(CFG_T_PORT, "abc", why, sizeof(why)) &&
 		      !strcmp(why, "expected port (1-65535), got 'abc'"));
-	CHECK("string", chk(CFG_STRING, "") && chk(CFG_STRING, "any thing"));
+	CHECK("string", chk(CFG_T_STRING, "") && chk(CFG_T_STRING, "any thing"));
 	CHECK("ipv4",
-	      chk(CFG_IPV4, "10.0.0.1") && chk(CFG_IPV4, "0.0.0.0") &&
-		      chk(CFG_IPV4, "255.255.255.255") &&
-		      !chk(CFG_IPV4, "256.0.0.1") && !chk(CFG_IPV4, "1.2.3") &&
-		      !chk(CFG_IPV4, "1.2.3.4.5") &&
-		      !chk(CFG_IPV4, "01.2.3.4") &&
-		      !chk(CFG_IPV4, "1.2.3.4 ") && !chk(CFG_IPV4, "1..3.4") &&
-		      !chk(CFG_IPV4, "1.2.3.1000"));
-	CHECK("ipv4net", chk(CFG_IPV4NET, "10.0.0.2/24") &&
-				 chk(CFG_IPV4NET, "0.0.0.0/0") &&
-				 chk(CFG_IPV4NET, "1.2.3.4/32") &&
-				 chk(CFG_IPV4NET, "dhcp") &&
-				 !chk(CFG_IPV4NET, "1.2.3.4/33") &&
-				 !chk(CFG_IPV4NET, "1.2.3.4") &&
-				 !chk(CFG_IPV4NET, "1.2.3.4/") &&
-				 !chk(CFG_IPV4NET, "1.2.3.4/08") &&
-				 !chk(CFG_IPV4NET, "256.2.3.4/8") &&
-				 !chk(CFG_IPV4NET, "1.2.3.4/100") &&
-				 !chk(CFG_IPV4NET, "DHCP"));
-	CHECK("file, dir", chk(CFG_FILE, "a") && !chk(CFG_FILE, "") &&
-				   chk(CFG_DIR, "www/") && !chk(CFG_DIR, ""));
-	CHECK("files", chk(CFG_FILES, "a,b") && chk(CFG_FILES, "a") &&
-			       !chk(CFG_FILES, "") && !chk(CFG_FILES, "a,,b") &&
-			       !chk(CFG_FILES, ",a") && !chk(CFG_FILES, "a,"));
+	      chk(CFG_T_IPV4, "10.0.0.1") && chk(CFG_T_IPV4, "0.0.0.0") &&
+		      chk(CFG_T_IPV4, "255.255.255.255") &&
+		      !chk(CFG_T_IPV4, "256.0.0.1") && !chk(CFG_T_IPV4, "1.2.3") &&
+		      !chk(CFG_T_IPV4, "1.2.3.4.5") &&
+		      !chk(CFG_T_IPV4, "01.2.3.4") &&
+		      !chk(CFG_T_IPV4, "1.2.3.4 ") && !chk(CFG_T_IPV4, "1..3.4") &&
+		      !chk(CFG_T_IPV4, "1.2.3.1000"));
+	CHECK("ipv4net", chk(CFG_T_IPV4NET, "10.0.0.2/24") &&
+				 chk(CFG_T_IPV4NET, "0.0.0.0/0") &&
+				 chk(CFG_T_IPV4NET, "1.2.3.4/32") &&
+				 chk(CFG_T_IPV4NET, "dhcp") &&
+				 !chk(CFG_T_IPV4NET, "1.2.3.4/33") &&
+				 !chk(CFG_T_IPV4NET, "1.2.3.4") &&
+				 !chk(CFG_T_IPV4NET, "1.2.3.4/") &&
+				 !chk(CFG_T_IPV4NET, "1.2.3.4/08") &&
+				 !chk(CFG_T_IPV4NET, "256.2.3.4/8") &&
+				 !chk(CFG_T_IPV4NET, "1.2.3.4/100") &&
+				 !chk(CFG_T_IPV4NET, "DHCP"));
+	CHECK("file, dir", chk(CFG_T_FILE, "a") && !chk(CFG_T_FILE, "") &&
+				   chk(CFG_T_DIR, "www/") && !chk(CFG_T_DIR, ""));
+	CHECK("files", chk(CFG_T_FILES, "a,b") && chk(CFG_T_FILES, "a") &&
+			       !chk(CFG_T_FILES, "") && !chk(CFG_T_FILES, "a,,b") &&
+			       !chk(CFG_T_FILES, ",a") && !chk(CFG_T_FILES, "a,"));
 	CHECK("bad type refused",
 	      !cfg_check((enum cfg_type)0, "x", why, sizeof(why)));
 	CHECK("tiny why buffer is safe",
-	      !cfg_check(CFG_PORT, "x", why, 4) && strlen(why) == 3);
+	      !cfg_check(CFG_T_PORT, "x", why, 4) && strlen(why) == 3);
 
 	uint32_t ip = 0;
 	char buf[32];

@@ -15,17 +15,17 @@ const char image_app_name[] = "fakeapp";
 const char image_target_name[] = "fake";
 
 const struct image_key image_keys[] = {
-	{"port", CFG_PORT, false, "8080"},
-	{"addr", CFG_IPV4NET, true, "10.0.0.2/24"},
-	{"gateway", CFG_IPV4, true, "10.0.0.1"},
-	{"name", CFG_STRING, false, "hello world"},
-	{"count", CFG_INT, false, "-42"},
-	{"big", CFG_INT, false, "-9223372036854775808"},
-	{"verbose", CFG_BOOL, false, "yes"},
-	{"quiet", CFG_BOOL, true, "off"},
-	{"lan", CFG_IPV4NET, false, "dhcp"},
-	{"zone", CFG_FILES, false, "a.zone,b.zone"},
-	{"retries", CFG_INT, true, "3"},
+	{"port", CFG_T_PORT, false, "8080"},
+	{"addr", CFG_T_IPV4NET, true, "10.0.0.2/24"},
+	{"gateway", CFG_T_IPV4, true, "10.0.0.1"},
+	{"name", CFG_T_STRING, false, "hello world"},
+	{"count", CFG_T_INT, false, "-42"},
+	{"big", CFG_T_INT, false, "-9223372036854775808"},
+	{"verbose", CFG_T_BOOL, false, "yes"},
+	{"quiet", CFG_T_BOOL, true, "off"},
+	{"lan", CFG_T_IPV4NET, false, "dhcp"},
+	{"zone", CFG_T_FILES, false, "a.zone,b.zone"},
+	{"retries", CFG_T_INT, true, "3"},
 };
 const size_t image_nkeys = sizeof(image_keys) / sizeof(image_keys[0]);
 
