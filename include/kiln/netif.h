@@ -57,4 +57,13 @@ struct netif {
 	uint64_t tx_frames, tx_bytes, tx_drops;
 };
 
+/*
+ * The stack's side (lib/net): attach Kiln's TCP/IP stack to nif, which
+ * the binding has filled in (ops, name, mac, mtu). Configures the address
+ * from the image's keys `ipv4` and `gateway`, sets nif->input, and
+ * announces itself (gratuitous ARP) or starts DHCP. Called once, at start,
+ * before kiln_main. Returns 0 or a negative errno.
+ */
+int net_attach(struct netif *nif);
+
 #endif /* KILN_NETIF_H */
