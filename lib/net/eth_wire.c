@@ -68,8 +68,6 @@ int eth_prepend(const struct eth_hdr *h, struct netbuf *nb)
 	struct mview hdr;
 	size_t n = eth_hdr_len(h);
 
-	if (n > netbuf_headroom(nb))
-		return -ENOSPC;
 	if (!netbuf_push(nb, n, &hdr))
 		return -ENOSPC;
 	int rc = eth_emit(h, hdr);
