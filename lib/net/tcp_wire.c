@@ -117,7 +117,10 @@ enum net_drop tcp_parse(struct view seg, uint32_t src, uint32_t dst,
 	out->flags = (uint16_t)((b12 & 1u) << 8 | b13);
 	if (out->doff < TCP_HDR_LEN || out->doff > seg.len)
 		return NET_DROP_TCP_BAD_DOFF;
-	/* seg.len fits 16 bits: it is an IPv4 payload (checked below). */
+	/*
+	 * The pseudo-header carries the length in 16 bits; an IPv4 payload
+	 * always fits. A longer view cannot be a real segment.
+	 */
 	if (seg.len > 0xffffu)
 		return NET_DROP_TCP_SHORT;
 	net_csum_pseudo(&cs, src, dst, IPV4_PROTO_TCP, (uint16_t)seg.len);

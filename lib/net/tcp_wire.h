@@ -95,7 +95,8 @@ struct tcp_hdr {
  * Parse a segment (the IPv4 payload, trimmed to the IP total length) from
  * src to dst. Returns NET_DROP_NONE and fills *out (views into seg), or
  * NET_DROP_TCP_SHORT, _BAD_DOFF, _BAD_CSUM, _BAD_OPTION (in that order of
- * checking; *out then unspecified).
+ * checking; *out then unspecified). A view over 65535 bytes, which no
+ * IPv4 datagram can carry, is NET_DROP_TCP_SHORT too.
  */
 enum net_drop tcp_parse(struct view seg, uint32_t src, uint32_t dst,
 			struct tcp_hdr *out);
