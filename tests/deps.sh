@@ -6,7 +6,7 @@ set -e
 # command:package pairs
 need="socat:socat curl:curl sha256sum:coreutils timeout:coreutils
 ip:iproute2 ping:iputils-ping awk:gawk gcc:gcc make:make bash:bash
-od:coreutils cmp:diffutils"
+od:coreutils cmp:diffutils clang-format:clang-format"
 missing=""
 for pair in $need; do
 	cmd=${pair%%:*} pkg=${pair#*:}

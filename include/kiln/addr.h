@@ -16,8 +16,8 @@ struct net_addr {
 	uint16_t port; /* host byte order; 0 = any/ephemeral */
 };
 
-#define NET_IP4(a, b, c, d)                                                  \
-	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 |    \
+#define NET_IP4(a, b, c, d)                                                    \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 |      \
 	 (uint32_t)(d))
 
 /* Format "A.B.C.D:PORT" (or "A.B.C.D" when port is 0) into buf. */

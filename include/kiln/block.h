@@ -47,9 +47,10 @@ void block_get_info(const struct block_dev *d, struct block_info *out);
  * -EAGAIN when the device's bounded request queue is full.
  */
 int block_read(struct block_dev *d, uint64_t sector, void *buf, size_t n,
-	       block_done_fn done, void *arg) __attribute__((warn_unused_result));
-int block_write(struct block_dev *d, uint64_t sector, const void *buf,
-		size_t n, block_done_fn done, void *arg)
+	       block_done_fn done, void *arg)
+	__attribute__((warn_unused_result));
+int block_write(struct block_dev *d, uint64_t sector, const void *buf, size_t n,
+		block_done_fn done, void *arg)
 	__attribute__((warn_unused_result));
 
 /* Complete once every earlier write is durable. Same results. */

@@ -64,9 +64,9 @@ bool cfg_check(enum cfg_type t, const char *text, char *why, size_t whylen);
  * value itself).
  */
 const char *cfg_str(const char *key);
-int64_t cfg_int(const char *key);    /* int and port keys */
+int64_t cfg_int(const char *key); /* int and port keys */
 bool cfg_bool(const char *key);
-uint32_t cfg_ipv4(const char *key);  /* host byte order */
+uint32_t cfg_ipv4(const char *key); /* host byte order */
 
 /*
  * An ipv4net key: returns true and stores the address (host byte order)

@@ -21,8 +21,8 @@
 struct image_key {
 	const char *name;
 	enum cfg_type type;
-	bool settable;	    /* may be set again at start */
-	const char *value;  /* the sealed value, as text, already checked */
+	bool settable;	   /* may be set again at start */
+	const char *value; /* the sealed value, as text, already checked */
 };
 
 enum image_dev_kind {

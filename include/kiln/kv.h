@@ -23,10 +23,10 @@
 #include <kiln/view.h>
 
 struct kv_entry {
-	const char *name;     /* NUL-terminated, "/"-separated */
-	const uint8_t *data;  /* read-only, lives as long as the image */
+	const char *name;    /* NUL-terminated, "/"-separated */
+	const uint8_t *data; /* read-only, lives as long as the image */
 	size_t len;
-	int64_t mtime;	      /* seconds since the epoch, from the build host */
+	int64_t mtime; /* seconds since the epoch, from the build host */
 };
 
 /*

@@ -33,15 +33,15 @@ bool log_level_parse(const char *name, enum log_level *out);
 void log_write(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-#define KLOG(level, ...)                                                     \
-	do {                                                                 \
-		if ((level) <= log_current_level)                            \
-			log_write((level), __VA_ARGS__);                     \
+#define KLOG(level, ...)                                                       \
+	do {                                                                   \
+		if ((level) <= log_current_level)                              \
+			log_write((level), __VA_ARGS__);                       \
 	} while (0)
 
 #define log_error(...) KLOG(LOG_ERROR, __VA_ARGS__)
-#define log_warn(...) KLOG(LOG_WARN, __VA_ARGS__)
-#define log_info(...) KLOG(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  KLOG(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  KLOG(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) KLOG(LOG_DEBUG, __VA_ARGS__)
 
 /* Print "PANIC at file:line: message", a backtrace, and end the image. */
@@ -51,10 +51,10 @@ void kiln_panic_at(const char *file, int line, const char *fmt, ...)
 #define kiln_panic(...) kiln_panic_at(__FILE__, __LINE__, __VA_ARGS__)
 
 /* Panic unless cond holds; for invariants, never for input checks. */
-#define KILN_ASSERT(cond)                                                    \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			kiln_panic("assertion failed: %s", #cond);           \
+#define KILN_ASSERT(cond)                                                      \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			kiln_panic("assertion failed: %s", #cond);             \
 	} while (0)
 
 #endif /* KILN_LOG_H */

@@ -60,11 +60,11 @@ struct tcp_listener; /* opaque */
 enum tcp_close_reason {
 	TCP_CLOSED_NORMAL = 0, /* both sides closed gracefully */
 	TCP_CLOSED_RESET,      /* the peer reset the connection */
-	TCP_CLOSED_TIMEOUT,    /* retransmissions, keep-alive or close timed out */
-	TCP_CLOSED_REFUSED,    /* a connect was refused (RST to our SYN) */
-	TCP_CLOSED_UNREACH,    /* the network said the peer is unreachable */
-	TCP_CLOSED_ABORTED,    /* the appliance called tcp_abort */
-	TCP_CLOSED_ERROR,      /* any other local error */
+	TCP_CLOSED_TIMEOUT, /* retransmissions, keep-alive or close timed out */
+	TCP_CLOSED_REFUSED, /* a connect was refused (RST to our SYN) */
+	TCP_CLOSED_UNREACH, /* the network said the peer is unreachable */
+	TCP_CLOSED_ABORTED, /* the appliance called tcp_abort */
+	TCP_CLOSED_ERROR,   /* any other local error */
 };
 
 const char *tcp_close_reason_name(enum tcp_close_reason why);
@@ -81,7 +81,8 @@ struct tcp_callbacks {
 	/* Room in the send buffer after a short send. Optional. */
 	void (*writable)(struct tcp_conn *c, void *arg);
 	/* The connection is gone; last callback. Required. */
-	void (*closed)(struct tcp_conn *c, enum tcp_close_reason why, void *arg);
+	void (*closed)(struct tcp_conn *c, enum tcp_close_reason why,
+		       void *arg);
 };
 
 /*

@@ -23,9 +23,9 @@ struct udp_sock; /* opaque */
 
 /* One received datagram. */
 struct udp_dgram {
-	struct view data;     /* valid only until the callback returns */
-	struct net_addr src;  /* the sender */
-	struct net_addr dst;  /* the local address it was sent to */
+	struct view data;    /* valid only until the callback returns */
+	struct net_addr src; /* the sender */
+	struct net_addr dst; /* the local address it was sent to */
 };
 
 /*
@@ -53,8 +53,8 @@ int udp_bind(struct udp_sock **out, const struct net_addr *local,
  * Send one datagram. Returns 0, -EAGAIN when it was dropped for lack of
  * room, -EMSGSIZE when too large (over 65507 bytes), -EINVAL.
  */
-int udp_sendto(struct udp_sock *s, const struct net_addr *dst,
-	       const void *data, size_t len);
+int udp_sendto(struct udp_sock *s, const struct net_addr *dst, const void *data,
+	       size_t len);
 
 /*
  * Send n datagrams; returns how many were sent (in order; a short count

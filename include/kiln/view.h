@@ -40,13 +40,13 @@ struct mview {
 
 static inline struct view view_make(const void *p, size_t len)
 {
-	struct view v = { (const uint8_t *)p, p ? len : 0 };
+	struct view v = {(const uint8_t *)p, p ? len : 0};
 	return v;
 }
 
 static inline struct mview mview_make(void *p, size_t len)
 {
-	struct mview v = { (uint8_t *)p, p ? len : 0 };
+	struct mview v = {(uint8_t *)p, p ? len : 0};
 	return v;
 }
 
@@ -257,7 +257,7 @@ struct vcur {
 
 static inline struct vcur vcur_make(struct view v)
 {
-	struct vcur c = { v, 0, false };
+	struct vcur c = {v, 0, false};
 	return c;
 }
 
@@ -302,7 +302,7 @@ static inline uint32_t vcur_be32(struct vcur *c)
 /* Take the next n bytes as a sub-view (empty view and bad on overrun). */
 static inline struct view vcur_take(struct vcur *c, size_t n)
 {
-	struct view out = { 0, 0 };
+	struct view out = {0, 0};
 	if (c->bad || !view_sub(c->v, c->off, n, &out)) {
 		c->bad = true;
 		out.p = 0;

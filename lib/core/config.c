@@ -84,7 +84,8 @@ static const char *value_of(const char *key, unsigned types, const char *want)
 const char *cfg_str(const char *key)
 {
 	return value_of(key,
-			T(CFG_T_STRING) | T(CFG_T_FILE) | T(CFG_T_FILES) | T(CFG_T_DIR),
+			T(CFG_T_STRING) | T(CFG_T_FILE) | T(CFG_T_FILES) |
+				T(CFG_T_DIR),
 			"string");
 }
 

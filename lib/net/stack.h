@@ -41,12 +41,12 @@
 #include "ipv4_wire.h"
 
 /* Bounds (build-time; see DESIGN.md decision 4). */
-#define NET_TX_BATCH 64		/* frames per netif send call */
-#define NET_ARP_ENTRIES 64	/* ARP cache size; LRU replacement */
-#define NET_ARP_PENDING 8	/* frames queued per unresolved address */
-#define NET_ARP_TTL_NS (60ull * 1000000000ull)
-#define NET_REASM_DATAGRAMS 8	/* datagrams being reassembled at once */
-#define NET_REASM_BYTES 65535u	/* largest reassembled datagram */
+#define NET_TX_BATCH	     64 /* frames per netif send call */
+#define NET_ARP_ENTRIES	     64 /* ARP cache size; LRU replacement */
+#define NET_ARP_PENDING	     8	/* frames queued per unresolved address */
+#define NET_ARP_TTL_NS	     (60ull * 1000000000ull)
+#define NET_REASM_DATAGRAMS  8	    /* datagrams being reassembled at once */
+#define NET_REASM_BYTES	     65535u /* largest reassembled datagram */
 #define NET_REASM_TIMEOUT_NS (30ull * 1000000000ull)
 
 /* The interface's IPv4 configuration, host byte order. */
@@ -60,7 +60,7 @@ struct net_ipcfg {
 struct net_stack {
 	struct netif *dev;
 	struct eth_addr mac;
-	uint16_t mtu;		/* IP MTU of the device */
+	uint16_t mtu; /* IP MTU of the device */
 	struct net_ipcfg ip;
 	/* transmit batch */
 	struct netbuf *tx_head, *tx_tail;
@@ -156,8 +156,8 @@ void tcp_input(struct netbuf *nb, const struct ipv4_hdr *ip);
  * IPv4 header (src = us), `l4` its first bytes (at least 8: ports and
  * sequence number). type/code as received; mtu for fragmentation-needed.
  */
-void tcp_icmp_error(const struct ipv4_hdr *quoted, struct view l4,
-		    uint8_t type, uint8_t code, uint16_t mtu);
+void tcp_icmp_error(const struct ipv4_hdr *quoted, struct view l4, uint8_t type,
+		    uint8_t code, uint16_t mtu);
 
 /* ---- DHCP client (dhcp.c) ----------------------------------------------- */
 
