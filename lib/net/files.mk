@@ -1,7 +1,11 @@
 # lib/net: Kiln's own TCP/IP stack. Paths relative to the repository root.
-# So far the wire codecs (parse into / emit from plain structs) and the
-# Internet checksum; the stack proper (ARP cache, sockets) comes later.
-NET_SRCS = \
+#
+# NET_WIRE_SRCS are the wire codecs (parse into / emit from plain structs)
+# and the Internet checksum: pure, no state, no lib/core dependency beyond
+# the inline view and netbuf helpers, so the fuzz targets link them alone
+# (lib/net/fuzz/fuzz.mk). NET_SRCS is everything an image links; the
+# stack proper (ARP cache, IPv4, sockets, DHCP client) adds its files here.
+NET_WIRE_SRCS = \
 	lib/net/arp_wire.c \
 	lib/net/cksum.c \
 	lib/net/dhcp_wire.c \
@@ -9,5 +13,8 @@ NET_SRCS = \
 	lib/net/eth_wire.c \
 	lib/net/icmp_wire.c \
 	lib/net/ipv4_wire.c \
+	lib/net/tcp_api.c \
 	lib/net/tcp_wire.c \
 	lib/net/udp_wire.c
+
+NET_SRCS = $(NET_WIRE_SRCS)
