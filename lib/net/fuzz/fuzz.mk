@@ -19,7 +19,7 @@ FUZZ_DIR = lib/net/fuzz
 FUZZ_CFLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -Ilib/net
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
-FUZZ_DEPS = $(NET_SRCS) $(wildcard lib/net/*.h include/kiln/*.h) \
+FUZZ_DEPS = $(NET_WIRE_SRCS) $(wildcard lib/net/*.h include/kiln/*.h) \
 	    $(FUZZ_DIR)/fuzz.h
 
 replay: $(NET_FUZZ:%=build/fuzz/replay_%)
@@ -31,11 +31,11 @@ fuzzers: $(NET_FUZZ:%=build/fuzz/fuzz_%)
 
 build/fuzz/replay_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/replay.c $(FUZZ_DEPS)
 	@mkdir -p build/fuzz
-	$(CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ $(FUZZ_DIR)/replay.c $< $(NET_SRCS)
+	$(CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ $(FUZZ_DIR)/replay.c $< $(NET_WIRE_SRCS)
 
 build/fuzz/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DEPS)
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -o $@ $< $(NET_SRCS)
+		-fno-sanitize-recover=all -o $@ $< $(NET_WIRE_SRCS)
 
 .PHONY: replay fuzzers
