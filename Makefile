@@ -5,6 +5,7 @@
 #   make test       install missing test peers (apt-get), then run every test
 #   make unit       build the host unit tests (ASan + UBSan) into build/unit/
 #   make bench      run the benchmarks in bench/ (not tests)
+#   make fuzz       run every libFuzzer target for FUZZ_TIME s (needs clang)
 #   make install PREFIX=/usr/local
 #   make format     clang-format every C file in place; make format-check
 
@@ -79,6 +80,14 @@ test: all
 bench: all
 	bench/run
 
+# Coverage-guided fuzzing with libFuzzer (clang): FUZZ_TIME seconds each.
+FUZZ_TIME ?= 60
+fuzz:
+	@for mk in lib/*/fuzz/fuzz.mk; do \
+		$(MAKE) -f $$mk fuzzers FUZZ_TIME=$(FUZZ_TIME) || exit 1; \
+		$(MAKE) -f $$mk fuzz-run FUZZ_TIME=$(FUZZ_TIME) || exit 1; \
+	done
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kiln
 	install -m 755 bin/kiln $(DESTDIR)$(PREFIX)/bin/kiln
@@ -94,5 +103,5 @@ format-check:
 clean:
 	rm -rf bin build examples/*/_build
 
-.PHONY: all unit test-tools run test bench install format format-check clean
+.PHONY: all unit test-tools run test bench fuzz install format format-check clean
 .DELETE_ON_ERROR:

@@ -38,4 +38,12 @@ build/fuzz/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DEPS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $< $(NET_WIRE_SRCS)
 
-.PHONY: replay fuzzers
+FUZZ_TIME ?= 60
+fuzz-run: fuzzers
+	@for t in $(NET_FUZZ); do \
+		echo "fuzz_$$t: $(FUZZ_TIME) s"; \
+		build/fuzz/fuzz_$$t $(FUZZ_DIR)/corpus/$$t \
+			-max_total_time=$(FUZZ_TIME) -print_final_stats=1 || exit 1; \
+	done
+
+.PHONY: replay fuzzers fuzz-run
