@@ -37,6 +37,9 @@ KILN_SRCS := $(sort $(CORE_SRCS) $(TARGET_SRCS) $(LIB_SRCS))
 KILN_OBJS := $(patsubst %,$(OBJ)/kiln/%.o,$(KILN_SRCS))
 APP_OBJS := $(patsubst $(APP_DIR)/%,$(OBJ)/app/%.o,$(APP_SRCS))
 GEN_OBJS := $(OBJ)/gen/kiln_image.c.o $(OBJ)/gen/kiln_kv.S.o
+ifneq ($(strip $(GEN_SRCS)),)
+GEN_OBJS += $(OBJ)/gen/app_gen.c.o
+endif
 OBJS := $(APP_OBJS) $(KILN_OBJS) $(GEN_OBJS)
 
 KILN_CFLAGS := -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra \
@@ -85,6 +88,36 @@ $(OBJ)/gen/kiln_kv.S.o: $(GEN)/kiln_kv.S $(GEN)/kv.stamp $(KV_FILES) $(VARS_MK)
 	@mkdir -p $(@D)
 	$(CC) $(KILN_CFLAGS) -c -o $@ $<
 
+# The build-time generator (manifest `generate`): a host program built
+# from the appliance's generator sources, the host-side sources of each
+# used library (<LIB>_HOST_SRCS) and the host-safe parts of lib/core, run
+# on the sealed keys and the embedded files; its C output goes into the
+# image. HOST_CC builds for the build machine, whatever CC targets.
+HOST_CC ?= cc
+LIB_HOST_SRCS := $(foreach u,$(USES),$($(call upper,$(u))_HOST_SRCS))
+LIB_HOST_LDLIBS := $(foreach u,$(USES),$($(call upper,$(u))_HOST_LDLIBS))
+HOSTGEN_SRCS := $(GEN_SRCS) $(addprefix $(KILN_HOME)/,$(sort \
+	$(LIB_HOST_SRCS) lib/core/cfgtype.c lib/core/addr.c))
+
+$(GEN)/hostgen: $(HOSTGEN_SRCS) $(VARS_MK)
+	@echo "  HOSTCC  $(notdir $@)"
+	$(HOST_CC) -O1 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra \
+		-Wno-unused-parameter -I$(KILN_HOME)/include -I$(GEN) \
+		-MMD -MP -o $@.tmp $(HOSTGEN_SRCS) $(LIB_HOST_LDLIBS) \
+		|| { rm -f $@.tmp; exit 1; }
+	mv -f $@.tmp $@
+
+$(GEN)/app_gen.c: $(GEN)/hostgen $(GEN)/build.keys $(GEN)/kv.list \
+		$(GEN)/kv.stamp $(KV_FILES)
+	@echo "  GEN     $(notdir $@)"
+	$(GEN)/hostgen $(GEN)/build.keys $(GEN)/kv.list $@.tmp \
+		|| { rm -f $@.tmp; exit 1; }
+	mv -f $@.tmp $@
+
+$(OBJ)/gen/app_gen.c.o: $(GEN)/app_gen.c $(VARS_MK)
+	@mkdir -p $(@D)
+	$(CC) $(KILN_CFLAGS) -MMD -MP -c -o $@ $<
+
 # Link to a temporary name and rename: the image path never holds a
 # half-written or failed image.
 $(IMAGE): $(OBJS) $(VARS_MK)
@@ -93,7 +126,7 @@ $(IMAGE): $(OBJS) $(VARS_MK)
 		$(LDLIBS) || { rm -f $@.tmp; exit 1; }
 	mv -f $@.tmp $@
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(wildcard $(GEN)/hostgen.d)
 
 .PHONY: all
 .DELETE_ON_ERROR:

@@ -151,8 +151,9 @@ static int embed_key(struct kv_set *s, struct manifest *m, struct mf_key *k,
 	int rc = 0;
 
 	/* files: comma-separated; file and dir: the one path */
-	for (char *save = NULL,
-		  *p = k->type == CFG_T_FILES ? strtok_r(list, ",", &save) : list;
+	for (char *save = NULL, *p = k->type == CFG_T_FILES
+					     ? strtok_r(list, ",", &save)
+					     : list;
 	     p && rc == 0;
 	     p = k->type == CFG_T_FILES ? strtok_r(NULL, ",", &save) : NULL) {
 		char *abs = path_abs(base, p);

@@ -204,7 +204,37 @@ char *gen_vars_mk(const struct manifest *m, const struct kv_set *kv,
 		sb_add(&b, " ");
 		gen_add_make_word(&b, kv->v[i].path);
 	}
+	sb_add(&b, "\nGEN_SRCS :=");
+	for (size_t i = 0; i < m->ngens; i++) {
+		char *abs = path_abs(m->appdir_abs, m->gens[i].path);
+		sb_addf(&b, " %s", abs);
+		free(abs);
+	}
 	sb_addf(&b, "\nIMAGE := %s\n", p->image);
+	return b.s;
+}
+
+/* The generator's KEYS input: "name=value" per key, values as sealed. */
+char *gen_build_keys(const struct manifest *m)
+{
+	struct sbuf b = {0};
+
+	for (size_t i = 0; i < m->nkeys; i++)
+		sb_addf(&b, "%s=%s\n", m->keys[i].name, m->keys[i].value);
+	if (!b.s)
+		sb_add(&b, "");
+	return b.s;
+}
+
+/* The generator's KVLIST input: "kvname<TAB>abs-path" per embedded file. */
+char *gen_kv_list(const struct kv_set *kv)
+{
+	struct sbuf b = {0};
+
+	for (size_t i = 0; i < kv->n; i++)
+		sb_addf(&b, "%s\t%s\n", kv->v[i].name, kv->v[i].path);
+	if (!b.s)
+		sb_add(&b, "");
 	return b.s;
 }
 
@@ -270,6 +300,8 @@ void gen_write_all(const struct manifest *m, const struct kv_set *kv,
 	write_gen(dir, "kiln_config.h", gen_config_h(m));
 	write_gen(dir, "keys.stamp", gen_keys_stamp(m));
 	write_gen(dir, "kv.stamp", gen_kv_stamp(kv));
+	write_gen(dir, "build.keys", gen_build_keys(m));
+	write_gen(dir, "kv.list", gen_kv_list(kv));
 	/* last: make re-reads it, and every object depends on it */
 	write_gen(dir, "vars.mk", gen_vars_mk(m, kv, p));
 	free(dir);

@@ -38,6 +38,8 @@ char *gen_vars_mk(const struct manifest *m, const struct kv_set *kv,
 		  const struct gen_paths *p);
 char *gen_keys_stamp(const struct manifest *m);
 char *gen_kv_stamp(const struct kv_set *kv);
+char *gen_build_keys(const struct manifest *m);
+char *gen_kv_list(const struct kv_set *kv);
 
 /* Append s to b escaped for a make prerequisite list. */
 struct sbuf;

@@ -174,6 +174,40 @@ static bool do_sources(struct mf_ctx *c)
 	return true;
 }
 
+/*
+ * generate FILE...: the C sources of a build-time generator, a host
+ * program that turns the sealed keys and embedded files into C compiled
+ * into the image (a zone into precomputed answers, a site into headers).
+ */
+static bool do_generate(struct mf_ctx *c)
+{
+	struct manifest *m = c->m;
+
+	if (!arg(c, 1, "one or more generator source files"))
+		return false;
+	for (size_t i = 1; i < c->ntok; i++) {
+		const char *p = c->tok[i];
+		const char *dot = strrchr(p, '.');
+
+		if (!dot || strcmp(dot, ".c") != 0)
+			return perr(c,
+				    "expected a .c generator source, got '%s'",
+				    p);
+		if (!source_ok(c, p))
+			return false;
+		for (size_t j = 0; j < m->ngens; j++)
+			if (strcmp(m->gens[j].path, p) == 0)
+				return perr(c,
+					    "duplicate generator source '%s' "
+					    "(first at line %d)",
+					    p, m->gens[j].line);
+		m->gens = xappend(m->gens, &m->ngens, sizeof(*m->gens));
+		m->gens[m->ngens - 1].path = xstrdup(p);
+		m->gens[m->ngens - 1].line = c->line;
+	}
+	return true;
+}
+
 static bool do_device(struct mf_ctx *c)
 {
 	struct manifest *m = c->m;
@@ -228,9 +262,10 @@ static bool do_key(struct mf_ctx *c)
 		return perr(c, "the key 'log' is built in (string, start, "
 			       "default info); choose another name");
 	if (strncmp(n, "t_", 2) == 0 || strncmp(n, "t-", 2) == 0)
-		return perr(c, "key names starting with 't_' or 't-' are "
-			       "reserved (CFG_T_* are the type constants of "
-			       "<kiln/config.h>); got '%s'",
+		return perr(c,
+			    "key names starting with 't_' or 't-' are "
+			    "reserved (CFG_T_* are the type constants of "
+			    "<kiln/config.h>); got '%s'",
 			    n);
 	char *macro = manifest_macro_name(n);
 	for (size_t j = 0; j < m->nkeys; j++) {
@@ -386,9 +421,10 @@ static bool do_line(struct mf_ctx *c)
 		const char *name;
 		bool (*fn)(struct mf_ctx *c);
 	} dirs[] = {
-		{"name", do_name},     {"sources", do_sources},
-		{"device", do_device}, {"key", do_key},
-		{"embed", do_embed},   {"uses", do_uses},
+		{"name", do_name},	   {"sources", do_sources},
+		{"device", do_device},	   {"key", do_key},
+		{"embed", do_embed},	   {"uses", do_uses},
+		{"generate", do_generate},
 	};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -396,7 +432,7 @@ static bool do_line(struct mf_ctx *c)
 			return dirs[i].fn(c);
 	return perr(c,
 		    "unknown directive '%s' (expected name, sources, "
-		    "device, key, embed or uses)",
+		    "device, key, embed, uses or generate)",
 		    c->tok[0]);
 }
 
@@ -482,6 +518,9 @@ void manifest_free(struct manifest *m)
 {
 	for (size_t i = 0; i < m->nsrcs; i++)
 		free(m->srcs[i].path);
+	for (size_t i = 0; i < m->ngens; i++)
+		free(m->gens[i].path);
+	free(m->gens);
 	for (size_t i = 0; i < m->ndevs; i++)
 		free(m->devs[i].name);
 	for (size_t i = 0; i < m->nkeys; i++) {

@@ -31,8 +31,12 @@
  *                              (their bytes are embedded at build time).
  *                              The key `log` is built into every image
  *                              (string, start, default info): a manifest
- *                              may not declare it. Two names that differ
- *                              only by '-' and '_' clash (same CFG_ macro).
+ *                              may not declare it. Images with Kiln's own
+ *                              stack and a net device also get `ipv4` and
+ *                              `gateway` (manifest_add_stack_keys) unless
+ *                              the manifest declares them. Two names that
+ *                              differ only by '-' and '_' clash (same CFG_
+ *                              macro).
  *   embed KVPREFIX PATH        embed PATH (relative to APPDIR unless
  *                              absolute; must exist) in the key-value
  *                              store: a file as "KVPREFIX/basename", a
@@ -45,6 +49,19 @@
  *                              lib/LIB/files.mk setting <LIB upper>_SRCS.
  *                              LIB matches [a-z][a-z0-9_]*. lib/core is
  *                              always linked and is not listed.
+ *
+ *   generate FILE...           C sources (relative to APPDIR) of a
+ *                              build-time generator: a host program, linked
+ *                              with each used library's <LIB>_HOST_SRCS and
+ *                              <LIB>_HOST_LDLIBS, run by the build as
+ *                                GEN KEYS KVLIST OUT.c
+ *                              KEYS has one "name=value" line per key (file,
+ *                              files and dir keys as resolved absolute
+ *                              paths); KVLIST one "kvname<TAB>abs-path" line
+ *                              per embedded file. It writes C source to OUT.c
+ *                              (compiled into the image) and exits 0, or
+ *                              prints "FILE:LINE: problem" errors to stderr
+ *                              and exits non-zero, which fails the build.
  *
  *   Keys of type file, files and dir are embedded as well: a file as
  *   "KEY/basename", each of files as "KEY/basename", a dir as
@@ -83,8 +100,8 @@ struct mf_key {
 	char *value;	   /* the default, until set from the command line */
 	bool start;	   /* may be set again at start */
 	bool from_cmdline; /* value came from the command line (paths: cwd) */
-	bool builtin;	   /* the built-in `log` key */
-	int line;	   /* 0 for the built-in key */
+	bool builtin;	   /* built in: `log`, or the stack's ipv4/gateway */
+	int line;	   /* 0 for a built-in key */
 };
 
 struct mf_dev {
@@ -125,6 +142,8 @@ struct manifest {
 	size_t nembeds;
 	struct mf_use *uses;
 	size_t nuses;
+	struct mf_src *gens; /* `generate` sources, relative to APPDIR */
+	size_t ngens;
 };
 
 /*
@@ -159,6 +178,16 @@ size_t manifest_ndevs(const struct manifest *m, enum image_dev_kind kind);
  */
 int manifest_set_key(struct manifest *m, const char *kv, bool check_only,
 		     char *err, size_t errlen);
+
+/*
+ * For a target that runs Kiln's own TCP/IP stack, when the manifest
+ * declares a net device: add the built-in start keys that the stack reads,
+ * `ipv4` (ipv4net, default 10.0.0.2/24; `dhcp` for DHCP) and `gateway`
+ * (ipv4, default 0.0.0.0: none), each unless the manifest declares it. A
+ * manifest that declares one with another type is an error (the stack
+ * could not read it): returns -1 with err set, naming the line; else 0.
+ */
+int manifest_add_stack_keys(struct manifest *m, char *err, size_t errlen);
 
 /* True when s is a valid key name (the part before '=' of KEY=VALUE). */
 bool manifest_valid_key_name(const char *s);

@@ -158,7 +158,9 @@ bool cfg_check(enum cfg_type t, const char *text, char *why, size_t whylen)
 		good = check_port(text);
 		break;
 	case CFG_T_STRING:
-		good = true;
+		/* One line: values travel in line-based files (the build's
+		 * generator input) and log lines. */
+		good = strpbrk(text, "\n\r") == NULL;
 		break;
 	case CFG_T_IPV4:
 		good = net_ip4_parse(text, &ip);

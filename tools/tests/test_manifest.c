@@ -333,11 +333,12 @@ static void test_cfg_check(void)
 			     chk(CFG_T_INT, "+5") && !chk(CFG_T_INT, "") &&
 			     !chk(CFG_T_INT, "-") && !chk(CFG_T_INT, "1x") &&
 			     !chk(CFG_T_INT, " 1"));
-	CHECK("int64 edges", chk(CFG_T_INT, "9223372036854775807") &&
-				     chk(CFG_T_INT, "-9223372036854775808") &&
-				     !chk(CFG_T_INT, "9223372036854775808") &&
-				     !chk(CFG_T_INT, "-9223372036854775809") &&
-				     !chk(CFG_T_INT, "99999999999999999999999"));
+	CHECK("int64 edges",
+	      chk(CFG_T_INT, "9223372036854775807") &&
+		      chk(CFG_T_INT, "-9223372036854775808") &&
+		      !chk(CFG_T_INT, "9223372036854775808") &&
+		      !chk(CFG_T_INT, "-9223372036854775809") &&
+		      !chk(CFG_T_INT, "99999999999999999999999"));
 	CHECK("port edges",
 	      chk(CFG_T_PORT, "1") && chk(CFG_T_PORT, "65535") &&
 		      !chk(CFG_T_PORT, "0") && !chk(CFG_T_PORT, "65536") &&
@@ -346,15 +347,18 @@ static void test_cfg_check(void)
 	CHECK("port message",
 	      !cfg_check(CFG_T_PORT, "abc", why, sizeof(why)) &&
 		      !strcmp(why, "expected port (1-65535), got 'abc'"));
-	CHECK("string", chk(CFG_T_STRING, "") && chk(CFG_T_STRING, "any thing"));
-	CHECK("ipv4",
-	      chk(CFG_T_IPV4, "10.0.0.1") && chk(CFG_T_IPV4, "0.0.0.0") &&
-		      chk(CFG_T_IPV4, "255.255.255.255") &&
-		      !chk(CFG_T_IPV4, "256.0.0.1") && !chk(CFG_T_IPV4, "1.2.3") &&
-		      !chk(CFG_T_IPV4, "1.2.3.4.5") &&
-		      !chk(CFG_T_IPV4, "01.2.3.4") &&
-		      !chk(CFG_T_IPV4, "1.2.3.4 ") && !chk(CFG_T_IPV4, "1..3.4") &&
-		      !chk(CFG_T_IPV4, "1.2.3.1000"));
+	CHECK("string",
+	      chk(CFG_T_STRING, "") && chk(CFG_T_STRING, "any thing"));
+	CHECK("ipv4", chk(CFG_T_IPV4, "10.0.0.1") &&
+			      chk(CFG_T_IPV4, "0.0.0.0") &&
+			      chk(CFG_T_IPV4, "255.255.255.255") &&
+			      !chk(CFG_T_IPV4, "256.0.0.1") &&
+			      !chk(CFG_T_IPV4, "1.2.3") &&
+			      !chk(CFG_T_IPV4, "1.2.3.4.5") &&
+			      !chk(CFG_T_IPV4, "01.2.3.4") &&
+			      !chk(CFG_T_IPV4, "1.2.3.4 ") &&
+			      !chk(CFG_T_IPV4, "1..3.4") &&
+			      !chk(CFG_T_IPV4, "1.2.3.1000"));
 	CHECK("ipv4net", chk(CFG_T_IPV4NET, "10.0.0.2/24") &&
 				 chk(CFG_T_IPV4NET, "0.0.0.0/0") &&
 				 chk(CFG_T_IPV4NET, "1.2.3.4/32") &&
@@ -367,10 +371,12 @@ static void test_cfg_check(void)
 				 !chk(CFG_T_IPV4NET, "1.2.3.4/100") &&
 				 !chk(CFG_T_IPV4NET, "DHCP"));
 	CHECK("file, dir", chk(CFG_T_FILE, "a") && !chk(CFG_T_FILE, "") &&
-				   chk(CFG_T_DIR, "www/") && !chk(CFG_T_DIR, ""));
-	CHECK("files", chk(CFG_T_FILES, "a,b") && chk(CFG_T_FILES, "a") &&
-			       !chk(CFG_T_FILES, "") && !chk(CFG_T_FILES, "a,,b") &&
-			       !chk(CFG_T_FILES, ",a") && !chk(CFG_T_FILES, "a,"));
+				   chk(CFG_T_DIR, "www/") &&
+				   !chk(CFG_T_DIR, ""));
+	CHECK("files",
+	      chk(CFG_T_FILES, "a,b") && chk(CFG_T_FILES, "a") &&
+		      !chk(CFG_T_FILES, "") && !chk(CFG_T_FILES, "a,,b") &&
+		      !chk(CFG_T_FILES, ",a") && !chk(CFG_T_FILES, "a,"));
 	CHECK("bad type refused",
 	      !cfg_check((enum cfg_type)0, "x", why, sizeof(why)));
 	CHECK("tiny why buffer is safe",
