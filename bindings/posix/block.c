@@ -105,6 +105,13 @@ err_close:
 	return -1;
 }
 
+size_t posix_block_fds(int *fds, size_t max)
+{
+	for (unsigned k = 0; k < ndevs && k < max; k++)
+		fds[k] = devs[k].fd;
+	return ndevs;
+}
+
 struct block_dev *block_get(const char *name)
 {
 	for (unsigned k = 0; k < ndevs; k++)

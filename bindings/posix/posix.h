@@ -32,6 +32,12 @@ int posix_fd_mod(struct posix_fd *pf, uint32_t events);
 void posix_fd_del(struct posix_fd *pf);
 
 /*
+ * The epoll instance's descriptor (made if there is none yet), for a
+ * target that seals itself with seccomp and must name it in its filter.
+ */
+int posix_epoll_fd(void);
+
+/*
  * Per-target hook for net devices, called by main once per net device the
  * image declares, with the tap named by the matching --net option or NULL.
  * posix-socket (whose network is the host's sockets) refuses any tap;
@@ -45,6 +51,12 @@ int posix_net_open(const char *dev, const char *tap, char *why, size_t whylen);
  */
 int posix_block_open(const char *dev, const char *path, char *why,
 		     size_t whylen);
+
+/*
+ * The descriptors of the open block devices (at most max into fds); returns
+ * how many there are. For a seccomp filter (posix-direct).
+ */
+size_t posix_block_fds(int *fds, size_t max);
 
 /* Install the fatal-signal handlers that print a backtrace (exit.c). */
 void posix_crash_init(void);

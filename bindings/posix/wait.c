@@ -50,6 +50,11 @@ static int ctl(int op, struct posix_fd *pf, uint32_t events)
 	return 0;
 }
 
+int posix_epoll_fd(void)
+{
+	return ep();
+}
+
 int posix_fd_add(struct posix_fd *pf)
 {
 	return ctl(EPOLL_CTL_ADD, pf, pf->events);

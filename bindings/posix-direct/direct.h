@@ -1,0 +1,59 @@
+/*
+ * Internal interface of the posix-direct binding (bindings/posix-direct):
+ * Kiln's stack on tap devices, in a process sealed with seccomp once
+ * started. Only bindings/posix-direct includes it.
+ *
+ * Start-up order (bindings/posix/main.c, lib/core/start.c, start.c here):
+ *   1. main: posix_net_open for each net device: open the tap, register it
+ *      with epoll, fill in its struct netif (no stack yet);
+ *   2. core_start: apply the start line's keys (ipv4=, gateway=, log=);
+ *   3. __wrap_kiln_main (start.c): direct_attach_all (net_attach on each
+ *      netif, which reads ipv4/gateway), the appliance's kiln_main, then
+ *      direct_seal (seccomp);
+ *   4. loop_run: from here on only the allowed system calls.
+ */
+#ifndef KILN_POSIX_DIRECT_H
+#define KILN_POSIX_DIRECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kiln/netif.h>
+
+#define DIRECT_MAX_TAPS 4
+
+/* Attach Kiln's stack to every tap opened by posix_net_open (netif_tap.c).
+ * Returns 0, or -1 with a reason in why. */
+int direct_attach_all(char *why, size_t whylen);
+
+/* The open taps, for the seccomp filter and the counters. */
+size_t direct_ntaps(void);
+int direct_tap_fd(size_t i);
+const struct netif *direct_tap_netif(size_t i);
+const char *direct_tap_name(size_t i);
+
+/* Tap i's driver-level drop reasons, in the order of DIRECT_TAP_DROPS. */
+#define DIRECT_TAP_DROPS                                                       \
+	"rx_nobuf", "rx_toobig", "rx_early", "rx_errors", "tx_again",          \
+		"tx_errors", "tx_short"
+#define DIRECT_TAP_NDROPS 7
+void direct_tap_drops(size_t i, uint64_t out[DIRECT_TAP_NDROPS]);
+
+/*
+ * Install the seccomp allow-list (seccomp.c). Every descriptor the filter
+ * names must be open already: nothing may be opened after this. Returns 0,
+ * or -1 with a reason in why.
+ */
+int direct_seal(char *why, size_t whylen);
+
+/*
+ * SIGUSR1 prints the device and stack counters (stats.c): a signalfd on
+ * the loop, set up before sealing. stats_fd is -1 until then.
+ */
+int direct_stats_init(char *why, size_t whylen);
+int direct_stats_fd(void);
+
+/* Print every counter of the taps and the stack to the console. */
+void direct_stats_print(void);
+
+#endif /* KILN_POSIX_DIRECT_H */
