@@ -6,7 +6,8 @@ set -e
 # command:package pairs
 need="socat:socat curl:curl sha256sum:coreutils timeout:coreutils
 ip:iproute2 ping:iputils-ping awk:gawk gcc:gcc make:make bash:bash
-od:coreutils cmp:diffutils clang-format:clang-format"
+od:coreutils cmp:diffutils clang-format:clang-format
+arping:iputils-arping dnsmasq:dnsmasq-base ss:iproute2"
 missing=""
 for pair in $need; do
 	cmd=${pair%%:*} pkg=${pair#*:}

@@ -29,7 +29,11 @@ for t in posix-socket posix-direct kvm virtio xen; do
 done
 line() { printf '%s\n' "$out" | grep "^$1 "; }
 contains "posix-socket implemented" "$(line posix-socket)" " implemented "
-contains "posix-direct not implemented yet" "$(line posix-direct)" "not implemented yet"
+contains "posix-direct implemented" "$(line posix-direct)" " implemented "
+case $(line posix-direct) in
+*"can run: /dev/net/tun opens"* | *"cannot run: "*) ok "posix-direct machine check says why" ;;
+*) notok "posix-direct machine check says why: $(line posix-direct)" ;;
+esac
 contains "kvm not implemented yet" "$(line kvm)" "not implemented yet"
 contains "virtio not implemented yet" "$(line virtio)" "not implemented yet"
 contains "xen planned" "$(line xen)" "planned"
@@ -201,6 +205,40 @@ contains "missing APPDIR named" "$out" "kiln: nodir"
 mkdir empty
 out=$("$KILN" build empty 2>&1)
 contains "missing manifest named" "$out" "empty/kiln.manifest: No such file or directory"
+
+# ---- posix-direct: --net, and the stack's built-in keys ipv4 and gateway ------------
+# Only what kiln checks before it builds: images are built and run by
+# tests/posix_direct.t, in a network namespace.
+mkdir -p napp
+printf 'name napp\nsources main.c\ndevice net net0\nkey port port 7\n' >napp/kiln.manifest
+printf '#include <kiln/kiln.h>\nint kiln_main(int argc, char **argv) { return 0; }\n' >napp/main.c
+out=$("$KILN" run -t posix-direct napp 2>&1); rc=$?
+[ "$rc" -ne 0 ] && ok "posix-direct: run without --net fails" || notok "posix-direct: run without --net fails"
+contains "posix-direct: --net required, names the device" "$out" \
+	"kiln: --net: napp declares net device net0 (napp/kiln.manifest:3), which needs a tap on posix-direct: give --net TAP"
+out=$("$KILN" run -t posix-direct napp --net kt0 --net kt1 2>&1)
+contains "posix-direct: one --net per net device" "$out" "--net given 2 times, but napp declares 1 net device"
+out=$("$KILN" run -t posix-direct napp --net kt0 --mem 64 2>&1)
+contains "posix-direct: --mem refused" "$out" "a posix-direct image is a Linux process; --mem is for kvm and virtio"
+out=$("$KILN" build -t posix-direct napp nosuch=1 2>&1)
+contains "posix-direct: unknown key lists the stack's keys" "$out" \
+	"unknown key 'nosuch' (keys: port); every image also has 'log', and this one 'ipv4' and 'gateway'"
+out=$("$KILN" build -t posix-direct napp ipv4=10.0.0.300/24 2>&1); rc=$?
+[ "$rc" -ne 0 ] && ok "posix-direct: bad ipv4 refused" || notok "posix-direct: bad ipv4 refused"
+contains "posix-direct: ipv4 is an ipv4net key" "$out" "key ipv4: expected ipv4net"
+out=$("$KILN" build -t posix-direct napp gateway=10.0.0 2>&1)
+contains "posix-direct: gateway is an ipv4 key" "$out" "key gateway: expected ipv4"
+out=$("$KILN" run -t posix-direct napp --net kt0 gateway=nope 2>&1)
+contains "posix-direct: a start key is checked by run too" "$out" "key gateway: expected ipv4"
+out=$("$KILN" build -t posix-socket napp ipv4=10.0.0.3/24 2>&1)
+contains "posix-socket: no ipv4 key (the host's stack)" "$out" "unknown key 'ipv4' (keys: port); every image also has 'log'"
+printf 'name napp\nsources main.c\ndevice net net0\nkey ipv4 string x start\n' >napp/kiln.manifest
+out=$("$KILN" build -t posix-direct napp 2>&1)
+contains "posix-direct: a declared ipv4 of another type refused" "$out" \
+	"napp/kiln.manifest:4: key ipv4: Kiln's TCP/IP stack reads it as ipv4net, not string"
+printf 'name napp\nsources main.c\nkey port port 7\n' >napp/kiln.manifest
+out=$("$KILN" build -t posix-direct napp ipv4=10.0.0.3/24 2>&1)
+contains "posix-direct: no net device, no ipv4 key" "$out" "unknown key 'ipv4' (keys: port); every image also has 'log'"
 
 # ---- kiln new ---------------------------------------------------------------------
 out=$("$KILN" new greeter 2>&1); rc=$?

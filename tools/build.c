@@ -127,6 +127,9 @@ void build_load(struct build *b, const struct cli_opts *o, bool run)
 		kiln_die("%s", err);
 	}
 	b->image = path_join(b->build_dir, b->m.name);
+	if (o->target->kiln_stack &&
+	    manifest_add_stack_keys(&b->m, err, sizeof(err)) < 0)
+		kiln_die("%s", err);
 	char *shown_dir = xstrdup(o->appdir);
 	for (size_t n = strlen(shown_dir); n > 1 && shown_dir[n - 1] == '/';)
 		shown_dir[--n] = '\0';

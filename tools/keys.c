@@ -54,6 +54,49 @@ size_t manifest_ndevs(const struct manifest *m, enum image_dev_kind kind)
 	return n;
 }
 
+/* The stack's built-in keys: name, type, default (see manifest.h). */
+static const struct {
+	const char *name;
+	enum cfg_type type;
+	const char *def;
+} stack_keys[] = {
+	{"ipv4", CFG_T_IPV4NET, "10.0.0.2/24"},
+	{"gateway", CFG_T_IPV4, "0.0.0.0"},
+};
+
+int manifest_add_stack_keys(struct manifest *m, char *err, size_t errlen)
+{
+	if (manifest_ndevs(m, IMAGE_DEV_NET) == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(stack_keys) / sizeof(stack_keys[0]);
+	     i++) {
+		struct mf_key *k = manifest_key(m, stack_keys[i].name);
+		if (k && k->type != stack_keys[i].type) {
+			snprintf(err, errlen,
+				 "%s:%d: key %s: Kiln's TCP/IP stack reads "
+				 "it as %s, not %s (declare it as %s, or "
+				 "leave it out to get the built-in one, "
+				 "default %s)",
+				 m->file, k->line, k->name,
+				 cfg_type_name(stack_keys[i].type),
+				 cfg_type_name(k->type),
+				 cfg_type_name(stack_keys[i].type),
+				 stack_keys[i].def);
+			return -1;
+		}
+		if (k)
+			continue;
+		m->keys = xappend(m->keys, &m->nkeys, sizeof(*m->keys));
+		m->keys[m->nkeys - 1] =
+			(struct mf_key){.name = xstrdup(stack_keys[i].name),
+					.type = stack_keys[i].type,
+					.value = xstrdup(stack_keys[i].def),
+					.start = true,
+					.builtin = true};
+	}
+	return 0;
+}
+
 /* The built-in key's values are the levels of log.h. */
 static bool log_level_ok(const char *v)
 {
@@ -82,15 +125,18 @@ int manifest_set_key(struct manifest *m, const char *kv, bool check_only,
 				continue;
 			sb_addf(&b, "%s%s", b.len ? ", " : "", m->keys[i].name);
 		}
+		bool stack = manifest_key(m, "ipv4") &&
+			     manifest_key(m, "ipv4")->builtin;
 		snprintf(err, errlen,
 			 "unknown key '%s' (keys: %s); every image also has "
-			 "'log'",
-			 name, b.len ? sb_str(&b) : "none");
+			 "'log'%s",
+			 name, b.len ? sb_str(&b) : "none",
+			 stack ? ", and this one 'ipv4' and 'gateway'" : "");
 		sb_free(&b);
 		free(name);
 		return -1;
 	}
-	if (k->builtin && !log_level_ok(val)) {
+	if (k->builtin && strcmp(k->name, "log") == 0 && !log_level_ok(val)) {
 		snprintf(err, errlen,
 			 "key log: expected error, warn, info or debug, got "
 			 "'%s'",

@@ -41,6 +41,19 @@ static void check_devices(const struct build *b, const struct cli_opts *o)
 		kiln_die("--net given %zu times, but %s declares %zu net "
 			 "device%s",
 			 o->nnets, b->m.name, nnet, nnet == 1 ? "" : "s");
+	if (b->target->needs_tap && o->nnets < nnet) {
+		const struct mf_dev *d = NULL;
+		for (size_t i = 0, k = 0; i < b->m.ndevs && !d; i++)
+			if (b->m.devs[i].kind == IMAGE_DEV_NET &&
+			    k++ == o->nnets)
+				d = &b->m.devs[i];
+		kiln_die("--net: %s declares net device %s (%s:%d), which "
+			 "needs a tap on %s: give --net TAP (make one with "
+			 "'ip tuntap add TAP mode tap'; see README, "
+			 "\"posix-direct: a tap in a namespace\")",
+			 b->m.name, d->name, b->m.file, d->line,
+			 b->target->name);
+	}
 	for (size_t i = 0; i < o->ndisks; i++) {
 		struct stat st;
 		if (stat(o->disks[i], &st) < 0)

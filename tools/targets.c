@@ -52,7 +52,18 @@ static bool machine_posix_direct(char *why, size_t whylen)
 			 "device (run as root or grant it)");
 		return false;
 	}
-	snprintf(why, whylen, "/dev/net/tun opens and CAP_NET_ADMIN is held");
+	/* The image seals itself with a seccomp filter once started. */
+	char *status = read_file("/proc/self/status", NULL);
+	bool seccomp = status && strstr(status, "\nSeccomp:");
+	free(status);
+	if (!seccomp) {
+		snprintf(why, whylen,
+			 "the kernel has no seccomp (no Seccomp: "
+			 "line in /proc/self/status)");
+		return false;
+	}
+	snprintf(why, whylen,
+		 "/dev/net/tun opens, CAP_NET_ADMIN is held, seccomp works");
 	return true;
 }
 
@@ -141,16 +152,20 @@ const struct target targets[] = {
 	},
 	{
 		.name = "posix-direct",
-		.status = TARGET_NOT_YET,
+		.status = TARGET_IMPLEMENTED,
 		.about = "Linux process; Kiln's TCP/IP stack on a tap device",
 		.no_mem = "a posix-direct image is a Linux process; --mem is "
 			  "for kvm and virtio",
+		.kiln_stack = true,
+		.needs_tap = true,
 		.machine = machine_posix_direct,
 	},
 	{
 		.name = "kvm",
 		.status = TARGET_NOT_YET,
 		.about = "bare VM under kiln-kvm, Kiln's own KVM monitor",
+		.kiln_stack = true,
+		.needs_tap = true,
 		.machine = machine_kvm,
 	},
 	{
@@ -159,12 +174,14 @@ const struct target targets[] = {
 		.about = "bare VM under QEMU or Firecracker (virtio devices)",
 		.no_net = "a virtio image gets its network from QEMU's "
 			  "options; --net is for posix-direct and kvm",
+		.kiln_stack = true,
 		.machine = machine_virtio,
 	},
 	{
 		.name = "xen",
 		.status = TARGET_PLANNED,
 		.about = "Xen PVH guest (netfront, blkfront)",
+		.kiln_stack = true,
 		.machine = machine_xen,
 	},
 };

@@ -22,6 +22,14 @@ struct target {
 	const char *no_net;
 	const char *no_mem;
 	/*
+	 * The image runs Kiln's own TCP/IP stack (lib/net): with a net device
+	 * in the manifest it gets the built-in start keys `ipv4` and
+	 * `gateway` (manifest_add_stack_keys).
+	 */
+	bool kiln_stack;
+	/* kiln run needs one --net TAP per net device of the manifest. */
+	bool needs_tap;
+	/*
 	 * Can this machine run the target's images? Returns true, or false
 	 * with the reason in why. Required. Must not change anything.
 	 */
