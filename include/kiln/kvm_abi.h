@@ -3,7 +3,7 @@
  * host side, `kiln-kvm`) and the guest (bindings/kvm/).
  *
  * Versioned: the monitor refuses a guest whose KVM_ABI_VERSION differs
- * (read from the image's .kiln.abi note, see below) and says so.
+ * (read from the image's .note.kiln note, see below) and says so.
  *
  * Boot. The monitor loads the static x86-64 ELF, builds identity-mapped
  * page tables and a GDT, and enters the entry point in 64-bit long mode
@@ -12,7 +12,11 @@
  * stack grows down from boot_info.stack_top; the page below
  * boot_info.stack_bottom is unmapped as a guard). Memory the monitor did
  * not load is zero. Page 0 is unmapped. Text is read-execute, read-only
- * data read-only, everything else read-write and no-execute.
+ * data read-only, everything else read-write and no-execute. The monitor's
+ * GDT has a 64-bit code segment at selector KVM_BOOT_CS and a data segment
+ * at KVM_BOOT_DS (what an IDT gate names); it lies in monitor-reserved
+ * memory above stack_top, which the guest must not use. Link the image at
+ * 1 MiB (any address from 0x1000 up works if it fits below the heap).
  *
  * Hypercalls. The guest fills a per-call struct below, in its own memory,
  * and writes the struct's guest-physical address (32 bits: guest memory
@@ -37,6 +41,10 @@
 /* I/O port of call n is KVM_HC_PORT_BASE + n. */
 #define KVM_HC_PORT_BASE 0x500
 
+/* Segment selectors in the monitor's GDT. */
+#define KVM_BOOT_CS 0x08
+#define KVM_BOOT_DS 0x10
+
 enum kvm_hc {
 	KVM_HC_HALT = 0,
 	KVM_HC_CONSOLE = 1,
@@ -48,6 +56,7 @@ enum kvm_hc {
 	KVM_HC_BLOCK_INFO = 7,
 	KVM_HC_BLOCK_READ = 8,
 	KVM_HC_BLOCK_WRITE = 9,
+	KVM_HC_BLOCK_FLUSH = 10, /* struct kvm_hc_block_io: dev IN, ret OUT */
 	KVM_HC_COUNT
 };
 
@@ -193,7 +202,9 @@ struct kvm_hc_block_info {
 /*
  * Read or write nsectors sectors at sector, to or from addr. Synchronous
  * in the monitor; the guest's block.h layer completes requests through
- * its loop. A range past the device's end gives -EINVAL.
+ * its loop. A range past the device's end gives -EINVAL; a write to a
+ * read-only device -EROFS. KVM_HC_BLOCK_FLUSH uses the same struct (only
+ * dev and ret): it returns once every earlier write is durable.
  */
 struct kvm_hc_block_io {
 	uint32_t dev;	   /* IN */
