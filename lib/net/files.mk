@@ -18,6 +18,11 @@ NET_WIRE_SRCS = \
 
 # TCP (tcp_*.c; tcp_int.h describes how the files divide the work).
 NET_TCP_SRCS = \
-	lib/net/tcp_api.c
+	lib/net/tcp_api.c \
+	lib/net/tcp_cc.c \
+	lib/net/tcp_conn.c \
+	lib/net/tcp_in.c \
+	lib/net/tcp_out.c \
+	lib/net/tcp_timer.c
 
 NET_SRCS = $(NET_WIRE_SRCS) $(NET_TCP_SRCS)

@@ -1,0 +1,115 @@
+/*
+ * TCP congestion control: slow start and congestion avoidance (RFC 5681)
+ * with appropriate byte counting (RFC 3465, L = 2*SMSS), an initial window
+ * of 10 segments (RFC 6928), and NewReno fast retransmit and fast recovery
+ * (RFC 6582). Without SACK, NewReno is what recovers several losses in one
+ * window without waiting for the retransmission timer.
+ */
+#include "tcp_int.h"
+
+#define TCP_CWND_MAX (16u * 1024 * 1024) /* keeps the arithmetic small */
+
+static uint32_t flight(const struct tcp_conn *c)
+{
+	return c->snd_max - c->snd_una;
+}
+
+static uint32_t half_flight(const struct tcp_conn *c)
+{
+	/* RFC 5681 eq. 4: ssthresh = max(FlightSize / 2, 2*SMSS) */
+	uint32_t h = flight(c) / 2;
+	return h > 2u * c->mss ? h : 2u * c->mss;
+}
+
+void tcp_cc_init(struct tcp_conn *c)
+{
+	/* RFC 6928 2: min(10*MSS, max(2*MSS, 14600)) */
+	uint32_t w = 14600;
+
+	if (w < 2u * c->mss)
+		w = 2u * c->mss;
+	if (w > TCP_INIT_CWND_SEGS * c->mss)
+		w = TCP_INIT_CWND_SEGS * c->mss;
+	c->cwnd = w;
+	c->ssthresh = TCP_CWND_MAX; /* "arbitrarily high" (RFC 5681 3.1) */
+	c->recover = c->iss;
+	c->dupacks = 0;
+	c->in_recovery = false;
+	c->bytes_acked = 0;
+}
+
+void tcp_cc_ack(struct tcp_conn *c, uint32_t acked)
+{
+	if (c->in_recovery) {
+		if (seq_ge(c->snd_una, c->recover)) {
+			/* RFC 6582 3.2 step 3: full ACK, leave recovery with
+			 * cwnd = min(ssthresh, FlightSize + SMSS). */
+			uint32_t w = flight(c) + c->mss;
+			c->cwnd = w < c->ssthresh ? w : c->ssthresh;
+			c->in_recovery = false;
+			c->dupacks = 0;
+			c->bytes_acked = 0;
+			return;
+		}
+		/* Step 4: partial ACK. Retransmit the first unacknowledged
+		 * segment, deflate by what was acked, add one SMSS back. */
+		tcp_stats.fast_retransmits++;
+		tcp_send_data_at(c, c->snd_una, c->mss);
+		c->cwnd = c->cwnd > acked ? c->cwnd - acked : c->mss;
+		if (acked >= c->mss)
+			c->cwnd += c->mss;
+		if (c->cwnd < c->mss)
+			c->cwnd = c->mss;
+		return;
+	}
+	c->dupacks = 0;
+	if (c->cwnd < c->ssthresh) {
+		c->cwnd += acked < 2u * c->mss ? acked : 2u * c->mss;
+	} else {
+		/* About one SMSS per RTT (RFC 5681 3.1, eq. 3 by bytes). */
+		c->bytes_acked += acked;
+		if (c->bytes_acked >= c->cwnd) {
+			c->bytes_acked -= c->cwnd;
+			c->cwnd += c->mss;
+		}
+	}
+	if (c->cwnd > TCP_CWND_MAX)
+		c->cwnd = TCP_CWND_MAX;
+}
+
+void tcp_cc_dupack(struct tcp_conn *c)
+{
+	c->dupacks++;
+	if (c->in_recovery) {
+		/* Step 3 of RFC 6582 3.2 / RFC 5681 3.2 step 4: inflate, each
+		 * duplicate means a segment has left the network. */
+		c->cwnd += c->mss;
+		if (c->cwnd > TCP_CWND_MAX)
+			c->cwnd = TCP_CWND_MAX;
+		return;
+	}
+	if (c->dupacks != 3)
+		return;
+	/* RFC 6582 3.2 step 2: only when the ACK covers more than
+	 * `recover`, so one window's losses start one recovery. */
+	if (!seq_gt(c->snd_una, c->recover))
+		return;
+	c->ssthresh = half_flight(c);
+	c->recover = c->snd_max;
+	c->in_recovery = true;
+	c->rtt_timing = false; /* Karn */
+	tcp_stats.fast_retransmits++;
+	tcp_send_data_at(c, c->snd_una, c->mss);
+	c->cwnd = c->ssthresh + 3u * c->mss;
+	tcp_rtx_restart(c);
+}
+
+void tcp_cc_timeout(struct tcp_conn *c)
+{
+	c->ssthresh = half_flight(c);
+	c->cwnd = c->mss; /* loss window, RFC 5681 3.1 */
+	c->recover = c->snd_max; /* RFC 6582 4.1 */
+	c->in_recovery = false;
+	c->dupacks = 0;
+	c->bytes_acked = 0;
+}

@@ -1,0 +1,365 @@
+/*
+ * Kiln's TCP (RFC 9293), internal to lib/net: the connection struct and
+ * how the tcp_*.c files divide the work.
+ *
+ *   tcp_conn.c   connection table (hash of the 4-tuple, bounded), listeners,
+ *                TIME-WAIT list, ISNs (RFC 6528), ephemeral ports, the end
+ *                of a connection (the deferred `closed`), counters
+ *   tcp_in.c     tcp_input: the segment arrival rules of RFC 9293 3.10.7,
+ *                RFC 5961 checks, reassembly; tcp_icmp_error
+ *   tcp_out.c    building and sending segments: data, SYN, FIN, ACK, RST,
+ *                window updates, zero-window probes
+ *   tcp_timer.c  retransmission (RFC 6298), persist, delayed ACK, keep-alive,
+ *                TIME-WAIT and close timeouts
+ *   tcp_cc.c     congestion control: slow start, congestion avoidance,
+ *                NewReno fast retransmit and recovery (RFC 5681, RFC 6582)
+ *   tcp_api.c    include/kiln/tcp.h: send buffer, receive delivery, closing
+ *
+ * Buffers. Receive: in-order payload stays in the netbuf it arrived in
+ * (nb->data/len trimmed to the unconsumed payload), queued on rq; the
+ * advertised window is what is left of TCP_RCV_BUF bytes and TCP_RCV_NBUFS
+ * buffers (small segments are appended into the tail buffer's tailroom so a
+ * peer sending tiny segments cannot exhaust the buffer count). Out-of-order
+ * segments wait on the `ooo` list, sorted by sequence number (nb->user holds
+ * the sequence number of nb->data[0]), sharing the same bound.
+ *
+ * Send: a queue of at most TCP_SND_SEGS pieces, each either bytes copied
+ * into the connection's TCP_SND_BUF ring (p == NULL) or a reference to
+ * image-lifetime bytes (tcp_send_static). The queue starts at snd_una:
+ * byte k of the queue has sequence number snd_una + k. Segments are built
+ * by copying from there into a fresh netbuf behind the headers; an ACK
+ * pops the acknowledged bytes off the front.
+ *
+ * Lifetime. A connection lives in the table from SYN to CLOSED. Its end
+ * for the appliance (tcp_conn_finish) queues the `closed` callback (a
+ * loop_defer, so never from inside an appliance call); the struct is freed
+ * once the protocol no longer needs it either: at once after `closed` for
+ * CLOSED, after 2*MSL for TIME-WAIT (or earlier when the table is full and
+ * it is the oldest TIME-WAIT entry).
+ */
+#ifndef KILN_NET_TCP_INT_H
+#define KILN_NET_TCP_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kiln/loop.h>
+#include <kiln/netbuf.h>
+#include <kiln/tcp.h>
+
+#include "stack.h"
+#include "tcp_wire.h"
+
+/* ---- bounds and constants --------------------------------------------- */
+
+#define TCP_MAX_CONNS 1024u    /* connection table, TIME-WAIT included */
+#define TCP_HASH_SIZE 1024u    /* buckets (power of two) */
+#define TCP_MAX_LISTENERS 64u  /* listening sockets */
+#define TCP_BACKLOG 128u       /* half-open connections per listener */
+#define TCP_SND_BUF (64u * 1024) /* copied send bytes per connection */
+#define TCP_SND_SEGS 64u       /* send queue pieces (bounds static refs) */
+#define TCP_RCV_BUF (256u * 1024) /* receive window, bytes */
+#define TCP_RCV_NBUFS 192u     /* netbufs held per connection (rq + ooo) */
+#define TCP_WSCALE 7u	       /* window shift we offer (RFC 7323 2.2) */
+#define TCP_DEFAULT_MSS 536u   /* without the option (RFC 9293 3.7.1) */
+#define TCP_MIN_MSS 88u	       /* floor for PMTUD-lowered MSS */
+#define TCP_INIT_CWND_SEGS 10u /* RFC 6928 */
+
+#define TCP_MS 1000000ull /* ns */
+#define TCP_S 1000000000ull
+/*
+ * RFC 6298 2.4 asks for a 1 s minimum RTO; like Linux we use 200 ms: the
+ * 1 s floor dates from coarse clocks, and with our fine clock it only
+ * slows recovery on short paths (a tap, a LAN).
+ */
+#define TCP_RTO_MIN (200 * TCP_MS)
+#define TCP_RTO_MAX (60 * TCP_S)
+#define TCP_RTO_INIT (1 * TCP_S) /* RFC 6298 2.1 */
+#define TCP_MAX_RETRIES 15u	 /* data retransmissions before TIMEOUT */
+#define TCP_SYN_RETRIES 6u	 /* SYN / SYN-ACK retransmissions */
+#define TCP_GIVEUP_NS (120 * TCP_S) /* or this long without progress */
+#define TCP_DACK_NS (40 * TCP_MS)   /* delayed ACK (RFC 1122 4.2.3.2) */
+#define TCP_MSL_NS (30 * TCP_S)
+#define TCP_TIMEWAIT_NS (2 * TCP_MSL_NS)
+#define TCP_CLOSE_TIMEOUT_NS (60 * TCP_S) /* tcp_close without progress */
+#define TCP_PERSIST_MIN (200 * TCP_MS)
+#define TCP_PERSIST_MAX (60 * TCP_S)
+#define TCP_KA_INTERVAL (75 * TCP_S) /* between keep-alive probes */
+#define TCP_KA_PROBES 9u
+#define TCP_CHALLENGE_PER_S 100u /* challenge ACKs per second (RFC 5961 7) */
+#define TCP_EPHEMERAL_LO 49152u
+#define TCP_EPHEMERAL_HI 65535u
+
+enum tcp_state {
+	TCP_CLOSED = 0,
+	TCP_LISTEN, /* listeners only */
+	TCP_SYN_SENT,
+	TCP_SYN_RECEIVED,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSE_WAIT,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+};
+
+/* Sequence-space comparisons (RFC 9293 3.4), modulo 2^32. */
+static inline bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+static inline bool seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+static inline bool seq_gt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+static inline bool seq_ge(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) >= 0;
+}
+
+/* Drop n bytes from the front of nb (all of them when it is shorter). */
+static inline void tcp_nb_skip(struct netbuf *nb, uint32_t n)
+{
+	if (!netbuf_pull(nb, n))
+		netbuf_trim(nb, 0);
+}
+
+/*
+ * Receiver SWS avoidance threshold (RFC 1122 4.2.3.3): min(half the
+ * buffer, one MSS); with our buffer sizes that is the MSS.
+ */
+#define TCP_SWS_THRESH(c) ((uint32_t)(c)->rcv_mss)
+
+/* One piece of the send queue. */
+struct tcp_sseg {
+	const uint8_t *p; /* NULL: the next len bytes of the copy ring */
+	uint32_t len;
+};
+
+struct tcp_listener {
+	struct tcp_listener *next;
+	uint32_t ip; /* 0 = any */
+	uint16_t port;
+	tcp_accept_fn accept;
+	void *arg;
+	unsigned nhalf;			   /* half-open connections */
+	struct tcp_conn *half_head, *half_tail; /* oldest first */
+};
+
+enum tcp_rtx_mode {
+	TCP_RTX_NONE = 0,
+	TCP_RTX_RETRANSMIT, /* RTO for unacknowledged data, SYN or FIN */
+	TCP_RTX_PERSIST,    /* zero-window probe */
+};
+
+struct tcp_conn {
+	/* table */
+	struct tcp_conn *hnext;		 /* hash chain */
+	struct tcp_conn *lnext, *lprev;	 /* TIME-WAIT list or backlog */
+	struct tcp_listener *listener;	 /* while half-open (SYN-RECEIVED) */
+	uint32_t lip, rip;
+	uint16_t lport, rport;
+	enum tcp_state state;
+
+	/* the appliance's side */
+	const struct tcp_callbacks *cbs;
+	void *arg;
+	enum tcp_close_reason why;
+	bool finished;	  /* tcp_conn_finish ran: no more callbacks */
+	bool closed_q;	  /* `closed` queued, not yet run */
+	bool app_gone;	  /* `closed` delivered: only the protocol remains */
+	bool closing;	  /* tcp_close: no more recv / eof */
+	bool shut_req;	  /* FIN after the queue (tcp_shutdown) */
+	bool fin_sent;	  /* our FIN has a sequence number (fin_seq) */
+	bool fin_rcvd;	  /* the peer's FIN is in sequence (rcv_nxt past it) */
+	bool eof_told;	  /* eof delivered (or skipped by tcp_close) */
+	bool paused;	  /* recv left bytes; waiting for tcp_recv_resume */
+	bool in_recv;	  /* inside a recv callback of this connection */
+	bool want_writable;
+	bool nodelay;
+	bool accepted; /* the appliance has seen it */
+
+	/* send sequence space (RFC 9293 3.3.1) */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2, fin_seq;
+	uint32_t snd_wnd; /* scaled */
+	uint32_t max_snd_wnd; /* largest window the peer offered (RFC 5961 5.2) */
+	uint8_t snd_ws, rcv_ws; /* shifts: the peer's and ours (0 if none) */
+	bool ws_ok;		/* both offered window scaling */
+	uint16_t mss;		/* sending MSS */
+	uint16_t rcv_mss;	/* the MSS we advertised */
+
+	/* receive sequence space */
+	uint32_t irs, rcv_nxt;
+	uint32_t rcv_adv; /* right edge of the window we last advertised */
+
+	/* send queue (see the top) */
+	uint8_t *ring; /* TCP_SND_BUF, allocated on first use */
+	uint32_t ring_head, ring_len;
+	struct tcp_sseg segs[TCP_SND_SEGS];
+	unsigned seg_head, nsegs;
+	uint32_t queued; /* bytes in the queue (from snd_una) */
+
+	/* receive queue */
+	struct netbuf *rq_head, *rq_tail;
+	uint32_t rq_bytes;
+	struct netbuf *ooo; /* sorted, nb->user = seq */
+	uint32_t ooo_bytes;
+	bool ooo_fin;	     /* a FIN seen out of order, at ooo_fin_seq */
+	uint32_t ooo_fin_seq;
+	unsigned nbufs; /* rq + ooo */
+	unsigned ack_pending; /* full segments received since our last ACK */
+	bool ack_now;	      /* an ACK is due at the end of this input */
+
+	/* congestion control (tcp_cc.c) */
+	uint32_t cwnd, ssthresh, recover;
+	unsigned dupacks;
+	bool in_recovery;
+	uint32_t bytes_acked; /* congestion avoidance accumulator (RFC 3465) */
+
+	/* RTT estimation (RFC 6298), microseconds */
+	uint32_t srtt_us, rttvar_us;
+	uint64_t rto_ns;
+	bool rtt_timing;
+	uint32_t rtt_seq;
+	uint64_t rtt_start;
+
+	/* timers */
+	struct loop_timer rtx_t; /* retransmit or persist */
+	enum tcp_rtx_mode rtx_mode;
+	unsigned retries;	/* consecutive RTO expiries / probes */
+	uint64_t progress_ns;	/* last time snd_una advanced */
+	struct loop_timer dack_t;
+	struct loop_timer life_t; /* keep-alive, close timeout, TIME-WAIT */
+	uint64_t ka_idle_ns;	  /* 0 = keep-alive off */
+	unsigned ka_probes;
+	uint64_t last_rcv_ns;
+	uint64_t close_deadline;  /* 0 = none */
+	struct loop_defer closed_d, resume_d;
+
+	/* RFC 5961 challenge-ACK rate limit */
+	uint64_t chal_sec;
+	unsigned chal_count;
+};
+
+/* Counters (beyond net.drops[] for malformed headers). */
+struct tcp_stats {
+	uint64_t segs_in, segs_out, bytes_in, bytes_out;
+	uint64_t conns_opened, conns_accepted, conns_closed;
+	uint64_t retransmits, rto_expiries, fast_retransmits, persist_probes;
+	uint64_t challenge_acks, challenge_limited, rst_sent, rst_rcvd;
+	uint64_t rst_ignored; /* RST outside the window */
+	uint64_t backlog_drops, table_full, no_buffers, timewait_reused;
+	uint64_t drop_no_conn, drop_bad_addr, drop_bad_ack, drop_old;
+	uint64_t drop_out_of_window, drop_rcv_full, drop_syn_bad;
+	uint64_t ooo_queued, ooo_dropped, icmp_in, icmp_ignored, pmtu_lowered;
+	uint64_t dup_segs, keepalive_probes, timeouts;
+};
+
+extern struct tcp_stats tcp_stats;
+
+/* ---- tcp_conn.c --------------------------------------------------------- */
+
+/* A zeroed connection with timers initialised, not yet in the table;
+ * NULL (counted) when the table is full and no TIME-WAIT entry is free. */
+struct tcp_conn *tcp_conn_new(void);
+void tcp_conn_hash(struct tcp_conn *c);
+struct tcp_conn *tcp_conn_lookup(uint32_t lip, uint16_t lport, uint32_t rip,
+				 uint16_t rport);
+struct tcp_listener *tcp_listener_find(uint32_t ip, uint16_t port);
+unsigned tcp_conn_count(void);
+/* RFC 6528: the ISN for a 4-tuple. */
+uint32_t tcp_isn(uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport);
+/* A random free ephemeral port towards rip:rport; 0 when none. */
+uint16_t tcp_ephemeral_port(uint32_t lip, uint32_t rip, uint16_t rport);
+/* Half-open connection bookkeeping on its listener (drop-oldest bound). */
+void tcp_backlog_add(struct tcp_listener *l, struct tcp_conn *c);
+void tcp_backlog_remove(struct tcp_conn *c);
+/*
+ * End the connection for the appliance: state CLOSED (unless TIME-WAIT),
+ * timers cancelled, `closed` with why queued (once; later calls do
+ * nothing). The struct goes away after `closed` has run.
+ */
+void tcp_conn_finish(struct tcp_conn *c, enum tcp_close_reason why);
+/* Enter TIME-WAIT (RFC 9293 3.10.7.4): 2*MSL, then tcp_maybe_done. */
+void tcp_enter_timewait(struct tcp_conn *c);
+/* TIME-WAIT or CLOSED and the appliance has had everything (data, eof)
+ * or closed: closed(NORMAL). */
+void tcp_maybe_done(struct tcp_conn *c);
+/* The connection tcp_input is working on (its output waits until the
+ * end of the segment, so a recv callback's sends share one ACK). */
+extern struct tcp_conn *tcp_input_conn;
+/* net_reset's part: drop every connection and listener, no callbacks. */
+void tcp_reset(void);
+/* Random bytes from kiln_entropy (a counter mix when it fails). */
+uint32_t tcp_random32(void);
+
+/* ---- tcp_out.c ---------------------------------------------------------- */
+
+/* Send what the windows allow (data, FIN), or a pending ACK. */
+void tcp_output(struct tcp_conn *c);
+/* Send an ACK now (cancels the delayed ACK). */
+void tcp_send_ack(struct tcp_conn *c);
+/* SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), at iss. */
+void tcp_send_syn(struct tcp_conn *c);
+/* One segment of up to len bytes at seq (a retransmission or a probe). */
+void tcp_send_data_at(struct tcp_conn *c, uint32_t seq, uint32_t len);
+/* RST with seq (and ack when with_ack) for the given 4-tuple. */
+void tcp_send_rst(uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport,
+		  uint32_t seq, uint32_t ack, bool with_ack);
+/* A rate-limited challenge ACK (RFC 5961 3.2, 4.2, 5.2). */
+void tcp_send_challenge_ack(struct tcp_conn *c);
+/* The window to advertise now, unscaled bytes. */
+uint32_t tcp_rcv_space(const struct tcp_conn *c);
+/* Bytes queued but not yet sent, sendable in principle (incl. FIN). */
+uint32_t tcp_unsent(const struct tcp_conn *c);
+/* Drop n acknowledged bytes from the front of the send queue. */
+void tcp_sndq_pop(struct tcp_conn *c, uint32_t n);
+/* Free the send and receive queues. */
+void tcp_queues_free(struct tcp_conn *c);
+
+/* ---- tcp_timer.c -------------------------------------------------------- */
+
+void tcp_timers_init(struct tcp_conn *c);
+void tcp_timers_cancel(struct tcp_conn *c);
+/* (Re)start the retransmission timer for what is in flight (RFC 6298 5). */
+void tcp_rtx_arm(struct tcp_conn *c);
+/* New data was acknowledged: restart or stop it (RFC 6298 5.2, 5.3). */
+void tcp_rtx_restart(struct tcp_conn *c);
+void tcp_rtx_stop(struct tcp_conn *c);
+/* Start the persist timer if the peer's window is zero and data waits. */
+void tcp_persist_check(struct tcp_conn *c);
+/* An RTT sample in ns (RFC 6298 2.2, 2.3). */
+void tcp_rtt_sample(struct tcp_conn *c, uint64_t rtt_ns);
+/* Schedule the delayed ACK. */
+void tcp_dack_arm(struct tcp_conn *c);
+/* Re-arm the life timer: the earliest of keep-alive and close timeout. */
+void tcp_life_arm(struct tcp_conn *c);
+
+/* ---- tcp_cc.c ----------------------------------------------------------- */
+
+void tcp_cc_init(struct tcp_conn *c);
+/* A new ACK acknowledging `acked` bytes; may retransmit (partial ACK). */
+void tcp_cc_ack(struct tcp_conn *c, uint32_t acked);
+/* A duplicate ACK (RFC 5681 2); may fast-retransmit. */
+void tcp_cc_dupack(struct tcp_conn *c);
+/* The retransmission timer expired (RFC 5681 3.1 eq. 4). */
+void tcp_cc_timeout(struct tcp_conn *c);
+
+/* ---- tcp_api.c ---------------------------------------------------------- */
+
+/* Offer queued in-order bytes to the appliance; then eof if due. */
+void tcp_deliver(struct tcp_conn *c);
+/* The send queue got room: `writable` if a send came up short. */
+void tcp_notify_writable(struct tcp_conn *c);
+/* After the appliance consumed: a window update if it grew enough. */
+void tcp_window_update(struct tcp_conn *c);
+/* ESTABLISHED from a listener: the accept callback. */
+void tcp_accept_conn(struct tcp_conn *c);
+
+#endif /* KILN_NET_TCP_INT_H */
