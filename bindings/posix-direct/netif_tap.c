@@ -21,7 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
-#include <linux/if.h>
+#include <net/if.h> /* before linux/if_tun.h: ifreq, if_nametoindex */
 #include <linux/if_tun.h>
 #include <stdio.h>
 #include <string.h>
