@@ -53,9 +53,11 @@ build/unit/test_core_%: lib/core/tests/test_%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(U
 	@mkdir -p build/unit
 	$(CC) $(UNIT_CFLAGS) -Ilib/core -Ilib/core/tests -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT)
 
-build/unit/test_net_%: lib/net/tests/test_%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(NET_SRCS_ALL) $(UNIT_DEPS)
+# lib/net's test helpers: every non-test_ .c in lib/net/tests/ (the fake netif).
+NET_TEST_SUPPORT = $(filter-out $(wildcard lib/net/tests/test_*.c),$(wildcard lib/net/tests/*.c))
+build/unit/test_net_%: lib/net/tests/test_%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(NET_SRCS_ALL) $(NET_TEST_SUPPORT) $(UNIT_DEPS) $(wildcard lib/net/tests/*.h)
 	@mkdir -p build/unit
-	$(CC) $(UNIT_CFLAGS) -Ilib/core -Ilib/core/tests -Ilib/net -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) $(NET_SRCS_ALL)
+	$(CC) $(UNIT_CFLAGS) -Ilib/core -Ilib/core/tests -Ilib/net -Ilib/net/tests -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) $(NET_SRCS_ALL) $(NET_TEST_SUPPORT)
 
 build/unit/test_tools_%: tools/tests/test_%.c $(TOOL_LIB) $(TOOL_CORE) $(TOOL_HDRS)
 	@mkdir -p build/unit

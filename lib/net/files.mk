@@ -25,4 +25,15 @@ NET_TCP_SRCS = \
 	lib/net/tcp_out.c \
 	lib/net/tcp_timer.c
 
-NET_SRCS = $(NET_WIRE_SRCS) $(NET_TCP_SRCS)
+# The stack proper: ethernet, ARP, IPv4 (+ reassembly), ICMP, UDP, DHCP.
+NET_STACK_SRCS = \
+	lib/net/arp.c \
+	lib/net/dhcp.c \
+	lib/net/eth.c \
+	lib/net/icmp.c \
+	lib/net/ipv4.c \
+	lib/net/ipv4_frag.c \
+	lib/net/net.c \
+	lib/net/udp.c
+
+NET_SRCS = $(NET_WIRE_SRCS) $(NET_STACK_SRCS) $(NET_TCP_SRCS)
