@@ -1,0 +1,69 @@
+/*
+ * Forced into every lib/libc source when it is compiled for the host unit
+ * tests (-include, see the Makefile): each public name of the libc gets a
+ * kl_ prefix, so that the test binary holds Kiln's libc beside glibc and
+ * compares the two. kl.h declares the renamed functions for the tests.
+ */
+#define memcpy	      kl_memcpy
+#define memmove	      kl_memmove
+#define memset	      kl_memset
+#define memcmp	      kl_memcmp
+#define memchr	      kl_memchr
+#define memrchr	      kl_memrchr
+#define memmem	      kl_memmem
+#define strlen	      kl_strlen
+#define strnlen	      kl_strnlen
+#define strcmp	      kl_strcmp
+#define strncmp	      kl_strncmp
+#define strchr	      kl_strchr
+#define strrchr	      kl_strrchr
+#define strstr	      kl_strstr
+#define strspn	      kl_strspn
+#define strcspn	      kl_strcspn
+#define strcpy	      kl_strcpy
+#define strncpy	      kl_strncpy
+#define strcat	      kl_strcat
+#define strncat	      kl_strncat
+#define strlcpy	      kl_strlcpy
+#define strdup	      kl_strdup
+#define strndup	      kl_strndup
+#define strcasecmp    kl_strcasecmp
+#define strncasecmp   kl_strncasecmp
+#define strerror      kl_strerror
+#define snprintf      kl_snprintf
+#define vsnprintf     kl_vsnprintf
+#define sprintf	      kl_sprintf
+#define vsprintf      kl_vsprintf
+#define malloc	      kl_malloc
+#define calloc	      kl_calloc
+#define realloc	      kl_realloc
+#define aligned_alloc kl_aligned_alloc
+#define free	      kl_free
+#define strtol	      kl_strtol
+#define strtoul	      kl_strtoul
+#define strtoll	      kl_strtoll
+#define strtoull      kl_strtoull
+#define atoi	      kl_atoi
+#define atol	      kl_atol
+#define qsort	      kl_qsort
+#define bsearch	      kl_bsearch
+#define abs	      kl_abs
+#define labs	      kl_labs
+#define llabs	      kl_llabs
+#define abort	      kl_abort
+#define errno	      kl_errno
+#define __assert_fail kl___assert_fail
+#define isalnum	      kl_isalnum
+#define isalpha	      kl_isalpha
+#define isblank	      kl_isblank
+#define iscntrl	      kl_iscntrl
+#define isdigit	      kl_isdigit
+#define isgraph	      kl_isgraph
+#define islower	      kl_islower
+#define isprint	      kl_isprint
+#define ispunct	      kl_ispunct
+#define isspace	      kl_isspace
+#define isupper	      kl_isupper
+#define isxdigit      kl_isxdigit
+#define tolower	      kl_tolower
+#define toupper	      kl_toupper
