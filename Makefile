@@ -28,6 +28,7 @@ TOOL_LIB = $(filter-out $(TOOL_MAIN),$(wildcard tools/*.c))
 TOOL_HDRS = $(wildcard tools/*.h) $(wildcard include/kiln/*.h)
 
 include lib/core/files.mk
+include lib/libc/files.mk
 
 all: bin/kiln
 
@@ -40,6 +41,8 @@ bin/kiln: $(TOOL_MAIN) $(TOOL_LIB) $(TOOL_CORE) $(TOOL_HDRS)
 # lib/core/tests/test_X.c  -> build/unit/test_core_X   (with the fake platform)
 # lib/net/tests/test_X.c   -> build/unit/test_net_X
 # tools/tests/test_X.c     -> build/unit/test_tools_X
+# lib/libc/tests/test_X.c  -> build/unit/test_libc_X   (Kiln's libc, renamed
+#                             kl_*, beside glibc: see lib/libc/tests/prefix.h)
 CORE_TESTS = $(patsubst lib/core/tests/test_%.c,build/unit/test_core_%,$(wildcard lib/core/tests/test_*.c))
 NET_TESTS = $(patsubst lib/net/tests/test_%.c,build/unit/test_net_%,$(wildcard lib/net/tests/test_*.c))
 TOOL_TESTS = $(patsubst tools/tests/test_%.c,build/unit/test_tools_%,$(wildcard tools/tests/test_*.c))
@@ -47,7 +50,9 @@ UNIT_SUPPORT = $(filter-out $(wildcard lib/core/tests/test_*.c),$(wildcard lib/c
 NET_SRCS_ALL = $(wildcard lib/net/*.c)
 UNIT_DEPS = $(wildcard include/kiln/*.h lib/core/*.h lib/net/*.h lib/core/tests/*.h)
 
-unit: $(CORE_TESTS) $(NET_TESTS) $(TOOL_TESTS)
+LIBC_TESTS = $(patsubst lib/libc/tests/test_%.c,build/unit/test_libc_%,$(wildcard lib/libc/tests/test_*.c))
+
+unit: $(CORE_TESTS) $(NET_TESTS) $(TOOL_TESTS) $(LIBC_TESTS)
 
 build/unit/test_core_%: lib/core/tests/test_%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(UNIT_DEPS)
 	@mkdir -p build/unit
@@ -62,6 +67,24 @@ build/unit/test_net_%: lib/net/tests/test_%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(NET
 build/unit/test_tools_%: tools/tests/test_%.c $(TOOL_LIB) $(TOOL_CORE) $(TOOL_HDRS)
 	@mkdir -p build/unit
 	$(CC) $(UNIT_CFLAGS) -Itools -o $@ $< $(TOOL_LIB) $(TOOL_CORE)
+
+# The freestanding libc compiled for the host, as on a bare target (its own
+# headers, no host libc) but with every public name prefixed kl_.
+LIBC_HOST_CFLAGS = -O1 -g -std=c11 $(WARN) -ffreestanding -fno-builtin \
+	-nostdinc -isystem lib/libc/include \
+	-isystem $(shell $(CC) -print-file-name=include) -Iinclude \
+	-include lib/libc/tests/prefix.h $(SAN)
+LIBC_HOST_OBJS = $(patsubst lib/libc/%.c,build/unit/libc/%.o,$(LIBC_SRCS))
+.SECONDARY: $(LIBC_HOST_OBJS)
+LIBC_TEST_SUPPORT = $(filter-out $(wildcard lib/libc/tests/test_*.c),$(wildcard lib/libc/tests/*.c))
+
+build/unit/libc/%.o: lib/libc/%.c $(wildcard lib/libc/include/*.h lib/libc/include/sys/*.h lib/libc/*.h) lib/libc/tests/prefix.h
+	@mkdir -p build/unit/libc
+	$(CC) $(LIBC_HOST_CFLAGS) -c -o $@ $<
+
+build/unit/test_libc_%: lib/libc/tests/test_%.c $(LIBC_HOST_OBJS) $(LIBC_TEST_SUPPORT) $(wildcard lib/libc/tests/*.h)
+	@mkdir -p build/unit
+	$(CC) $(UNIT_CFLAGS) -Ilib/libc/tests -o $@ $< $(LIBC_TEST_SUPPORT) $(LIBC_HOST_OBJS)
 
 # ---- test tools (host programs the integration tests drive) -------------
 TEST_TOOLS = $(patsubst tests/tools/%.c,build/tools/%,$(wildcard tests/tools/*.c))
