@@ -640,8 +640,12 @@ void tcp_input(struct netbuf *nb, const struct ipv4_hdr *ip)
 		conn_input(c, &h, nb);
 	}
 	tcp_input_conn = NULL;
-	if (c->finished)
+	if (c->finished) {
+		/* The ACK of the FIN that completed the close. */
+		if (c->ack_now && c->state == TCP_TIME_WAIT)
+			tcp_send_ack(c);
 		return;
+	}
 	tcp_deliver(c);
 	if (!c->finished)
 		tcp_output(c);
