@@ -30,7 +30,20 @@ TOOL_HDRS = $(wildcard tools/*.h) $(wildcard include/kiln/*.h)
 include lib/core/files.mk
 include lib/libc/files.mk
 
-all: bin/kiln
+# kiln-kvm, the kvm target's monitor; build/kiln-kvm-asan for its tests.
+MON_SRCS = $(wildcard monitor/*.c)
+MON_HDRS = $(wildcard monitor/*.h) include/kiln/kvm_abi.h
+
+all: bin/kiln bin/kiln-kvm
+
+bin/kiln-kvm: $(MON_SRCS) $(MON_HDRS)
+	@mkdir -p bin
+	$(CC) $(HOST_CFLAGS) -o $@.tmp $(MON_SRCS)
+	mv $@.tmp $@
+
+build/kiln-kvm-asan: $(MON_SRCS) $(MON_HDRS)
+	@mkdir -p build
+	$(CC) $(UNIT_CFLAGS) -o $@ $(MON_SRCS)
 
 bin/kiln: $(TOOL_MAIN) $(TOOL_LIB) $(TOOL_CORE) $(TOOL_HDRS)
 	@mkdir -p bin
@@ -116,6 +129,7 @@ fuzz:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kiln
 	install -m 755 bin/kiln $(DESTDIR)$(PREFIX)/bin/kiln
+	install -m 755 bin/kiln-kvm $(DESTDIR)$(PREFIX)/bin/kiln-kvm
 	cp -R include lib bindings mk $(DESTDIR)$(PREFIX)/share/kiln/
 	find $(DESTDIR)$(PREFIX)/share/kiln -name tests -type d -prune -exec rm -rf {} +
 

@@ -1,0 +1,225 @@
+/*
+ * Net devices: each is a tap opened by name, non-blocking, without the
+ * packet-information header (IFF_TAP | IFF_NO_PI), so one read or write
+ * moves one whole Ethernet frame. The guest moves a batch of frames per
+ * hypercall because each exit costs microseconds; the monitor still
+ * makes one system call per frame (a tap has no batch interface).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+#define NET_MTU 1500
+
+int net_open(struct dev *d)
+{
+	struct ifreq ifr;
+
+	if (strlen(d->backend) >= IFNAMSIZ) {
+		fprintf(stderr, "kiln-kvm: --net=%s: name too long for an "
+				"interface\n", d->backend);
+		return -1;
+	}
+	/*
+	 * TUNSETIFF on a name that does not exist would create a fresh tap
+	 * nobody configured: insist that the user's tap exists.
+	 */
+	if (if_nametoindex(d->backend) == 0) {
+		fprintf(stderr, "kiln-kvm: --net=%s: no such interface (create "
+				"it: ip tuntap add %s mode tap)\n", d->backend,
+			d->backend);
+		return -1;
+	}
+	d->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (d->fd < 0) {
+		fprintf(stderr, "kiln-kvm: --net=%s: /dev/net/tun: %s\n",
+			d->backend, strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof ifr);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", d->backend);
+	if (ioctl(d->fd, TUNSETIFF, &ifr) < 0) {
+		fprintf(stderr, "kiln-kvm: --net=%s: TUNSETIFF: %s%s\n",
+			d->backend, strerror(errno),
+			errno == EINVAL ? " (a tun, not a tap?)"
+			: errno == EBUSY ? " (in use by another process?)"
+					 : "");
+		return -1;
+	}
+	/* A random locally administered unicast MAC for the guest. */
+	if (getrandom(d->mac + 1, 5, 0) != 5) {
+		fprintf(stderr, "kiln-kvm: getrandom: %s\n", strerror(errno));
+		return -1;
+	}
+	d->mac[0] = 0x02;
+	return 0;
+}
+
+static struct dev *net_dev(struct monitor *m, uint32_t i)
+{
+	return i < m->ndevs && m->devs[i].kind == KVM_DEV_NET ? &m->devs[i]
+							      : NULL;
+}
+
+int net_poll(struct monitor *m, uint64_t timeout_ns, uint64_t *ready)
+{
+	struct pollfd pfd[KVM_MAX_DEVS];
+	unsigned idx[KVM_MAX_DEVS], n = 0;
+	struct timespec ts, *tp = NULL;
+	int r;
+
+	for (unsigned i = 0; i < m->ndevs; i++)
+		if (m->devs[i].kind == KVM_DEV_NET) {
+			pfd[n] = (struct pollfd){m->devs[i].fd, POLLIN, 0};
+			idx[n++] = i;
+		}
+	if (timeout_ns != UINT64_MAX) {
+		ts.tv_sec = (time_t)(timeout_ns / 1000000000u);
+		ts.tv_nsec = (long)(timeout_ns % 1000000000u);
+		tp = &ts;
+	}
+	*ready = 0;
+	r = ppoll(pfd, n, tp, NULL);
+	if (r <= 0)
+		return r < 0 && errno != EINTR ? -errno : 0;
+	for (unsigned k = 0; k < n; k++)
+		if (pfd[k].revents & POLLIN)
+			*ready |= 1ull << idx[k];
+	return 0;
+}
+
+void net_info(struct monitor *m, uint32_t gpa)
+{
+	struct kvm_hc_net_info q;
+	void *p = hc_gpa(m, KVM_HC_NET_INFO, gpa, sizeof q);
+	struct dev *d;
+
+	memcpy(&q, p, sizeof q);
+	d = net_dev(m, q.dev);
+	q.ret = d ? 0 : -ENODEV;
+	q.mtu = d ? NET_MTU : 0;
+	memcpy(q.mac, d ? d->mac : (const uint8_t[6]){0}, 6);
+	memcpy(p, &q, sizeof q);
+}
+
+/*
+ * The frame table of a batch, copied out of the guest, and every frame's
+ * buffer checked, before any frame moves: a bad batch ends the guest with
+ * nothing half done.
+ */
+static void frames_in(struct monitor *m, unsigned call, uint32_t count,
+		      uint64_t gpa, struct kvm_frame *f, uint8_t **buf)
+{
+	if (count > KVM_NET_BATCH_MAX)
+		hc_refuse(m, call, "batch of %" PRIu32 " frames (max %u)",
+			  count, KVM_NET_BATCH_MAX);
+	if (count == 0)
+		return;
+	memcpy(f, hc_gpa(m, call, gpa, (uint64_t)count * sizeof *f),
+	       count * sizeof *f);
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t len = f[i].len;
+		if (call == KVM_HC_NET_SEND && len > KVM_NET_FRAME_MAX)
+			hc_refuse(m, call, "frame %" PRIu32 " of %" PRIu64
+				  " bytes (max %u)", i, len, KVM_NET_FRAME_MAX);
+		if (call == KVM_HC_NET_RECV) {
+			len = f[i].cap;
+			if (len < KVM_NET_FRAME_MAX)
+				hc_refuse(m, call, "frame %" PRIu32 " with "
+					  "room for %" PRIu64 " bytes (min %u)",
+					  i, len, KVM_NET_FRAME_MAX);
+		}
+		buf[i] = hc_gpa(m, call, f[i].addr, len);
+	}
+}
+
+void net_send(struct monitor *m, uint32_t gpa)
+{
+	struct kvm_hc_net_send q;
+	struct kvm_frame f[KVM_NET_BATCH_MAX];
+	uint8_t *buf[KVM_NET_BATCH_MAX];
+	void *p = hc_gpa(m, KVM_HC_NET_SEND, gpa, sizeof q);
+	struct dev *d;
+
+	memcpy(&q, p, sizeof q);
+	q.sent = 0;
+	q.ret = 0;
+	d = net_dev(m, q.dev);
+	if (!d) {
+		q.ret = -ENODEV;
+		memcpy(p, &q, sizeof q);
+		return;
+	}
+	frames_in(m, KVM_HC_NET_SEND, q.count, q.frames, f, buf);
+	for (uint32_t i = 0; i < q.count; i++) {
+		ssize_t k = write(d->fd, buf[i], f[i].len);
+		if (k < 0 && errno == EINTR) {
+			i--;
+			continue;
+		}
+		if (k >= 0) {
+			q.sent++;
+		} else if (errno == EAGAIN || errno == ENOBUFS) {
+			d->drops++; /* the tap's queue is full: like a wire */
+		} else {
+			q.ret = -errno;
+			break;
+		}
+	}
+	memcpy(p, &q, sizeof q);
+}
+
+void net_recv(struct monitor *m, uint32_t gpa)
+{
+	struct kvm_hc_net_recv q;
+	struct kvm_frame f[KVM_NET_BATCH_MAX];
+	uint8_t *buf[KVM_NET_BATCH_MAX];
+	void *p = hc_gpa(m, KVM_HC_NET_RECV, gpa, sizeof q);
+	struct dev *d;
+
+	memcpy(&q, p, sizeof q);
+	q.received = q.more = 0;
+	q.ret = 0;
+	d = net_dev(m, q.dev);
+	if (!d) {
+		q.ret = -ENODEV;
+		memcpy(p, &q, sizeof q);
+		return;
+	}
+	frames_in(m, KVM_HC_NET_RECV, q.count, q.frames, f, buf);
+	while (q.received < q.count) {
+		ssize_t k = read(d->fd, buf[q.received], f[q.received].cap);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			if (errno != EAGAIN)
+				q.ret = -errno;
+			break;
+		}
+		f[q.received++].len = (uint32_t)k;
+	}
+	if (q.received == q.count && q.count) {
+		struct pollfd pfd = {d->fd, POLLIN, 0};
+		struct timespec zero = {0, 0};
+		q.more = ppoll(&pfd, 1, &zero, NULL) > 0 &&
+			 (pfd.revents & POLLIN);
+	}
+	/* Only the len fields change; the table was checked above. */
+	if (q.count)
+		memcpy(hc_gpa(m, KVM_HC_NET_RECV, q.frames,
+		      (uint64_t)q.count * sizeof *f),
+	       f, q.count * sizeof *f);
+	memcpy(p, &q, sizeof q);
+}

@@ -1,0 +1,130 @@
+/*
+ * Ending the run: the clean exit, and the report of a guest fault with
+ * the registers that say where it happened and a backtrace walked through
+ * the guest's frame pointers (the kvm guest is built with them). The walk
+ * reads guest memory only through gpa_check(): a corrupt stack gives a
+ * short backtrace, never a monitor crash. This runs under seccomp, so it
+ * makes no system call beyond write(2) and the vCPU's register ioctls,
+ * and allocates nothing.
+ */
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+#define BT_MAX	   32
+#define BT_WALK_MAX 100000 /* frames walked; a deep recursion ends sooner */
+#define SYM_NOSIZE 0x10000 /* how far a size-less (asm) symbol reaches */
+
+void mon_exit(int status)
+{
+	fflush(stdout);
+	fflush(stderr);
+	_exit(status); /* no atexit work: the seccomp filter is in place */
+}
+
+const char *sym_lookup(const struct image *img, uint64_t addr, uint64_t *off)
+{
+	size_t lo = 0, hi = img->nsyms;
+	const struct image_sym *s;
+
+	while (lo < hi) { /* first symbol above addr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (img->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	s = &img->syms[lo - 1];
+	*off = addr - s->addr;
+	if (s->size ? *off >= s->size : *off >= SYM_NOSIZE)
+		return NULL;
+	return s->name;
+}
+
+static void print_addr(const struct image *img, const char *what,
+		       uint64_t addr)
+{
+	uint64_t off;
+	const char *name = sym_lookup(img, addr, &off);
+
+	if (name)
+		fprintf(stderr, "%s0x%" PRIx64 " %s+0x%" PRIx64 "\n", what, addr,
+			name, off);
+	else
+		fprintf(stderr, "%s0x%" PRIx64 "\n", what, addr);
+}
+
+/*
+ * Walks saved (rbp, return address) pairs up the stack. Recursion shows
+ * as one line and a count, so a stack overflow's report stays short.
+ */
+static void backtrace(struct monitor *m, const struct kvm_regs *regs)
+{
+	uint64_t fp = regs->rbp, frame[2], last = regs->rip, repeats = 0;
+	int printed = 1;
+	char what[24];
+
+	print_addr(&m->img, "  #0  ", regs->rip);
+	for (int depth = 1; depth < BT_WALK_MAX; depth++) {
+		const void *p = gpa_check(&m->g, fp, sizeof frame);
+		if (!p || (fp & 7))
+			break;
+		memcpy(frame, p, sizeof frame); /* saved rbp, return address */
+		if (frame[1] == 0)
+			break;
+		/* The call is the instruction before the return address. */
+		if (frame[1] - 1 == last) {
+			repeats++;
+		} else if (printed < BT_MAX) {
+			if (repeats)
+				fprintf(stderr, "      ... the frame above %" PRIu64
+						" more times\n", repeats);
+			repeats = 0;
+			last = frame[1] - 1;
+			snprintf(what, sizeof what, "  #%-2d ", depth);
+			print_addr(&m->img, what, last);
+			printed++;
+		}
+		if (frame[0] <= fp)
+			break; /* frames go up the stack, or the chain is bad */
+		fp = frame[0];
+	}
+	if (repeats)
+		fprintf(stderr, "      ... the frame above %" PRIu64
+				" more times\n", repeats);
+}
+
+void guest_fault(struct monitor *m, const char *fmt, ...)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sr;
+	va_list ap;
+
+	fflush(stdout);
+	fputs("kiln-kvm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (ioctl(m->vcpu_fd, KVM_GET_REGS, &regs) == 0 &&
+	    ioctl(m->vcpu_fd, KVM_GET_SREGS, &sr) == 0) {
+		fprintf(stderr, "  rip 0x%llx rsp 0x%llx rbp 0x%llx cr2 0x%llx\n",
+			regs.rip, regs.rsp, regs.rbp, sr.cr2);
+		if (regs.rsp <= m->lay.heap_end + PAGE_SIZE &&
+		    regs.rsp > m->lay.heap_end - PAGE_SIZE)
+			fputs("  (the stack pointer is at the guard page: a "
+			      "stack overflow?)\n", stderr);
+		fputs(m->img.nsyms ? "  backtrace:\n"
+				   : "  backtrace (no symbols):\n", stderr);
+		backtrace(m, &regs);
+	}
+	mon_exit(MON_EXIT_FAULT);
+}
