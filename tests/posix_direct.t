@@ -24,9 +24,9 @@ d_net || { notok "posix_direct: namespace with tap and bridge: setup failed"; t_
 if d_build sealtest "$KILN_ROOT/tests/apps/sealtest"; then
 	SEAL=$IMG
 	out=$(ns_exec a timeout 10 "$SEAL" --net kt0 -- allowed 2>&1); rc=$?
-	eq "seal: allowed calls (console, clock, entropy): status 0" "$rc" 0
+	eq "seal: allowed calls (console, clock, entropy, heap): status 0" "$rc" 0
 	contains "seal: allowed calls work" "$out" "sealtest: clock ok, wall ok, entropy ok"
-	for call in open socket; do
+	for call in open socket mmapexec; do
 		out=$(ns_exec a timeout 10 "$SEAL" --net kt0 -- $call 2>&1); rc=$?
 		eq "seal: $call(2) after start kills with SIGSYS (status 159)" "$rc" 159
 		case $out in

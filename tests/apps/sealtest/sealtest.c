@@ -8,6 +8,8 @@
  */
 #include <fcntl.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,12 +28,25 @@ static void run(struct loop_timer *t, void *arg)
 		/* not reached: the kernel kills the process inside open */
 		kiln_printf("sealtest: open returned %d: NOT SEALED\n", fd);
 		kiln_exit(1);
+	} else if (strcmp(mode, "mmapexec") == 0) {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		kiln_printf("sealtest: mmap(PROT_EXEC) returned %p: NOT "
+			    "SEALED\n",
+			    p);
+		kiln_exit(1);
 	} else if (strcmp(mode, "socket") == 0) {
 		int fd = socket(AF_INET, SOCK_DGRAM, 0);
 		kiln_printf("sealtest: socket returned %d: NOT SEALED\n", fd);
 		kiln_exit(1);
 	} else {
 		uint64_t t0 = kiln_mono_ns(), w = kiln_wall_ns();
+		/* the heap, which the seal allows (lib/net's TCP uses it) */
+		char *big = malloc(1 << 20), *small = malloc(100);
+		if (!big || !small)
+			kiln_printf("sealtest: malloc BAD\n");
+		free(big);
+		free(small);
 		int e = kiln_entropy(buf, sizeof buf);
 		kiln_printf("sealtest: clock %s, wall %s, entropy %s\n",
 			    kiln_mono_ns() >= t0 ? "ok" : "BAD",
