@@ -18,6 +18,7 @@
 struct netbuf *fakenet_sent[FAKENET_MAX_SENT];
 unsigned fakenet_nsent;
 unsigned long fakenet_lost;
+unsigned long fakenet_send_calls;
 
 const struct eth_addr fakenet_mac = {{0x02, 0, 0, 0, 0, 0x02}};
 const struct eth_addr fakenet_peer_mac = {{0x02, 0, 0, 0, 0, 0x01}};
@@ -29,6 +30,7 @@ static unsigned fake_send(struct netif *nif, struct netbuf *chain)
 	unsigned n = 0;
 	struct netbuf *nb, *next;
 
+	fakenet_send_calls++;
 	for (nb = chain; nb; nb = next) {
 		next = nb->next;
 		nb->next = NULL;

@@ -35,6 +35,7 @@ extern const struct eth_addr fakenet_peer_mac; /* 02:00:00:00:00:01 */
 extern struct netbuf *fakenet_sent[FAKENET_MAX_SENT];
 extern unsigned fakenet_nsent;
 extern unsigned long fakenet_lost; /* sent past FAKENET_MAX_SENT */
+extern unsigned long fakenet_send_calls; /* netif send calls, ever */
 
 /*
  * net_reset, then attach to the fake device: static 10.0.0.2/24 with
