@@ -1,0 +1,253 @@
+/*
+ * Answering: a lookup in the compiled table, then a copy.
+ *
+ * The response is the query's header (ID, RD and CD kept; QR, AA, rcode
+ * set), the question exactly as the client wrote it, then the template's
+ * body with its movable compression pointers shifted by qlen - slen (see
+ * kiln/dns.h), then OPT when the query had one. The only decisions left
+ * for run time are the ones that depend on the query: which template,
+ * how much of it fits, and EDNS.
+ */
+#include <string.h>
+
+#include <kiln/dns.h>
+
+#include "wire.h"
+
+struct dns_stats dns_stats;
+
+#define OPT_LEN 11 /* root name, type, class, TTL, RDLENGTH 0 */
+
+/* The node whose lowercase wire name is name, or NULL. */
+static const struct dns_node *find(const struct dns_table *t,
+				   const uint8_t *name, size_t len)
+{
+	uint32_t i = dns_name_hash(name, len) & t->hash_mask;
+
+	/* The generator keeps the table at most half full: a miss ends at
+	 * an empty slot after a short probe. */
+	for (;;) {
+		uint32_t e = t->hash[i];
+		const struct dns_node *n;
+
+		if (e == 0)
+			return NULL;
+		n = &t->nodes[e - 1];
+		if (n->namelen == len &&
+		    memcmp(t->blob + n->name, name, len) == 0)
+			return n;
+		i = (i + 1) & t->hash_mask;
+	}
+}
+
+static uint32_t node_tmpl(const struct dns_table *t, const struct dns_node *n,
+			  uint16_t qtype)
+{
+	const struct dns_qtmpl *q = t->qtmpls + n->types;
+
+	/* A handful of types per name: a scan beats a search. */
+	for (unsigned i = 0; i < n->ntypes; i++)
+		if (q[i].qtype == qtype)
+			return q[i].tmpl;
+	return n->dflt;
+}
+
+/*
+ * The template for (name, qtype), or -1 when no zone holds the name. The
+ * walk up from the name finds the closest encloser (RFC 4592 section
+ * 3.3.1); the generator gave nodes under a cut the referral as their
+ * every answer, so a referral needs no special case here.
+ */
+static int32_t lookup(const struct dns_table *t, const struct dns_query *q)
+{
+	const uint8_t *name = q->lname;
+	size_t len = q->qlen, off = 0;
+	const struct dns_node *n = find(t, name, len);
+
+	if (n)
+		return (int32_t)node_tmpl(t, n, q->qtype);
+	while (name[off] != 0) {
+		off += 1u + name[off];
+		n = find(t, name + off, len - off);
+		if (!n)
+			continue;
+		/* At or under a cut, every name below is the child
+		 * zone's: the referral (dflt) whatever the type. */
+		if (n->below)
+			return (int32_t)n->dflt;
+		/* A wildcard's templates are generic in the question
+		 * name (kiln/dns.h): served as they are. */
+		if (n->wild)
+			return (int32_t)node_tmpl(t, &t->nodes[n->wild - 1],
+						  q->qtype);
+		return (int32_t)t->zones[n->zone].nxdomain;
+	}
+	return -1;
+}
+
+/* Header + question, as the client wrote it. Returns the length. */
+static size_t put_question(const struct dns_query *q, uint8_t *o)
+{
+	memcpy(o + DNS_HDR, q->qname, q->qlen);
+	o[DNS_HDR + q->qlen] = (uint8_t)(q->qtype >> 8);
+	o[DNS_HDR + q->qlen + 1] = (uint8_t)q->qtype;
+	o[DNS_HDR + q->qlen + 2] = (uint8_t)(q->qclass >> 8);
+	o[DNS_HDR + q->qlen + 3] = (uint8_t)q->qclass;
+	return DNS_HDR + q->qlen + 4u;
+}
+
+static void put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put_header(const struct dns_query *q, uint8_t *o, bool aa, bool tc,
+		       unsigned rcode, unsigned qd, unsigned an, unsigned ns,
+		       unsigned ar)
+{
+	/* RD and CD are copied (RFC 1035 4.1.1; RFC 6840 5.9); the opcode
+	 * too, so that NOTIMP names what it refused; RA, AD and Z stay 0. */
+	unsigned f = DNS_F_QR | (q->flags & (0x7800 | DNS_F_RD | DNS_F_CD)) |
+		     (rcode & 0xf);
+
+	if (aa)
+		f |= DNS_F_AA;
+	if (tc)
+		f |= DNS_F_TC;
+	put16(o, q->id);
+	put16(o + 2, f);
+	put16(o + 4, qd);
+	put16(o + 6, an);
+	put16(o + 8, ns);
+	put16(o + 10, ar + (q->edns ? 1u : 0u));
+}
+
+/* OPT (RFC 6891 section 6.1.2): our size, the upper rcode bits, version
+ * 0, DO echoed; no options, unknown flags not echoed (section 6.1.4). */
+static size_t put_opt(const struct dns_query *q, uint8_t *o, unsigned rcode)
+{
+	o[0] = 0;
+	put16(o + 1, DNS_T_OPT);
+	put16(o + 3, DNS_EDNS_SIZE);
+	o[5] = (uint8_t)(rcode >> 4);
+	o[6] = 0;
+	put16(o + 7, q->edns_do ? 0x8000 : 0);
+	put16(o + 9, 0);
+	return OPT_LEN;
+}
+
+/* A response with no records: errors, and TC when nothing required fits. */
+static size_t bare(const struct dns_query *q, uint8_t *o, bool question,
+		   bool aa, bool tc, unsigned rcode)
+{
+	size_t n = question ? put_question(q, o) : DNS_HDR;
+
+	put_header(q, o, aa, tc, rcode, question, 0, 0, 0);
+	if (q->edns)
+		n += put_opt(q, o + n, rcode);
+	return n;
+}
+
+static size_t limit_of(const struct dns_query *q, bool tcp, size_t cap)
+{
+	size_t lim = DNS_UDP_PLAIN;
+
+	if (tcp)
+		lim = DNS_TCP_MAX;
+	else if (q->edns)
+		/* RFC 6891 section 6.2.5: below 512 means 512. */
+		lim = q->edns_size < DNS_UDP_PLAIN   ? DNS_UDP_PLAIN
+		      : q->edns_size > DNS_EDNS_SIZE ? DNS_EDNS_SIZE
+						     : q->edns_size;
+	return lim < cap ? lim : cap;
+}
+
+static size_t from_template(const struct dns_table *t,
+			    const struct dns_query *q, const struct dns_tmpl *m,
+			    uint8_t *o, size_t lim)
+{
+	size_t qend = DNS_HDR + q->qlen + 4u;
+	size_t opt = q->edns ? OPT_LEN : 0;
+	const struct dns_cut *cut = NULL;
+	unsigned delta = (unsigned)(q->qlen - m->slen);
+
+	/* The largest prefix that ends on an RRset boundary and fits; the
+	 * last cut is the whole body. */
+	for (unsigned i = m->ncut; i-- > 0;) {
+		const struct dns_cut *c = &t->cuts[m->cut + i];
+		if (qend + c->end + opt <= lim) {
+			cut = c;
+			break;
+		}
+	}
+	if (!cut) {
+		/* RFC 2181 section 9: what is required does not fit. */
+		dns_stats.truncated++;
+		return bare(q, o, true, m->aa, true, m->rcode);
+	}
+	put_question(q, o);
+	memcpy(o + qend, t->blob + m->body, cut->end);
+	for (unsigned i = 0; i < m->nfix; i++) {
+		unsigned at = t->fixes[m->fix + i];
+		uint8_t *p = o + qend + at;
+		unsigned ptr;
+
+		/* Fixes are sorted: the rest lie past the cut. */
+		if (at + 2u > cut->end)
+			break;
+		ptr = ((unsigned)(p[0] & 0x3f) << 8 | p[1]) + delta;
+		p[0] = (uint8_t)(0xc0 | ptr >> 8);
+		p[1] = (uint8_t)ptr;
+	}
+	put_header(q, o, m->aa, false, m->rcode, 1, cut->an, cut->ns, cut->ar);
+	if (opt)
+		put_opt(q, o + qend + cut->end, m->rcode);
+	return qend + cut->end + opt;
+}
+
+size_t dns_answer(const struct dns_table *t, struct view query, bool tcp,
+		  struct mview out)
+{
+	struct dns_query q;
+	enum dns_verdict v = dns_parse_query(query, &q);
+	size_t lim;
+	int32_t ti;
+
+	if (v == DNS_V_DROP) {
+		dns_stats.dropped++;
+		return 0;
+	}
+	/* Every response below fits 512 bytes but a template's, which
+	 * from_template bounds by lim; out must hold at least 512. */
+	if (out.len < DNS_UDP_PLAIN) {
+		dns_stats.dropped++;
+		return 0;
+	}
+	dns_stats.queries++;
+	lim = limit_of(&q, tcp, out.len);
+	switch (v) {
+	case DNS_V_FORMERR:
+		dns_stats.formerr++;
+		/* The question may be what was malformed: header only, no
+		 * OPT (the EDNS part may be the fault, RFC 6891 7). */
+		q.edns = false;
+		return bare(&q, out.p, false, false, false, DNS_R_FORMERR);
+	case DNS_V_NOTIMP:
+		q.edns = false;
+		return bare(&q, out.p, false, false, false, DNS_R_NOTIMP);
+	case DNS_V_BADVERS:
+		return bare(&q, out.p, true, false, false, DNS_R_BADVERS);
+	default:
+		break;
+	}
+	/* Classes other than IN are served by no zone here; zone transfers
+	 * are not offered (RFC 5936 section 2.2). */
+	if (q.qclass != DNS_C_IN || q.qtype == DNS_T_AXFR ||
+	    q.qtype == DNS_T_IXFR)
+		return bare(&q, out.p, true, false, false, DNS_R_REFUSED);
+	ti = lookup(t, &q);
+	if (ti < 0)
+		return bare(&q, out.p, true, false, false, DNS_R_REFUSED);
+	return from_template(t, &q, &t->tmpls[ti], out.p, lim);
+}
