@@ -20,7 +20,8 @@ int block_open(struct dev *d)
 	struct stat st;
 
 	d->fd = open(d->backend, O_RDWR | O_CLOEXEC);
-	if (d->fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) {
+	if (d->fd < 0 &&
+	    (errno == EACCES || errno == EROFS || errno == EPERM)) {
 		d->fd = open(d->backend, O_RDONLY | O_CLOEXEC);
 		d->read_only = 1;
 	}
@@ -35,8 +36,9 @@ int block_open(struct dev *d)
 		return -1;
 	}
 	if (st.st_size == 0 || st.st_size % KVM_BLOCK_SECTOR) {
-		fprintf(stderr, "kiln-kvm: --disk=%s: size %jd is not a "
-				"positive whole number of %u-byte sectors\n",
+		fprintf(stderr,
+			"kiln-kvm: --disk=%s: size %jd is not a "
+			"positive whole number of %u-byte sectors\n",
 			d->backend, (intmax_t)st.st_size, KVM_BLOCK_SECTOR);
 		return -1;
 	}
@@ -111,7 +113,8 @@ void block_io(struct monitor *m, unsigned call, uint32_t gpa)
 				  q.nsectors, KVM_BLOCK_MAX_SECTORS);
 		len = (uint64_t)q.nsectors * KVM_BLOCK_SECTOR;
 		buf = hc_gpa(m, call, q.addr, len);
-		if (q.sector >= d->sectors || q.nsectors > d->sectors - q.sector)
+		if (q.sector >= d->sectors ||
+		    q.nsectors > d->sectors - q.sector)
 			q.ret = -EINVAL;
 		else if (call == KVM_HC_BLOCK_WRITE && d->read_only)
 			q.ret = -EROFS;

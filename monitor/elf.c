@@ -37,8 +37,7 @@ static int refuse(const struct image *img, const char *fmt, ...)
 }
 
 /* The one checked read of the file: [off, off + len) or NULL. */
-static const void *file_at(const struct image *img, uint64_t off,
-			   uint64_t len)
+static const void *file_at(const struct image *img, uint64_t off, uint64_t len)
 {
 	if (off > img->file_size || len > img->file_size - off)
 		return NULL;
@@ -59,7 +58,8 @@ static int read_file(struct image *img)
 	}
 	if ((uint64_t)st.st_size > IMAGE_MAX_SIZE) {
 		close(fd);
-		return refuse(img, "too large (%jd bytes)", (intmax_t)st.st_size);
+		return refuse(img, "too large (%jd bytes)",
+			      (intmax_t)st.st_size);
 	}
 	img->file_size = (size_t)st.st_size;
 	img->file = malloc(img->file_size ? img->file_size : 1);
@@ -87,8 +87,10 @@ static int check_header(struct image *img, Elf64_Ehdr *eh)
 	const void *p = file_at(img, 0, sizeof *eh);
 
 	if (!p)
-		return refuse(img, "truncated: %zu bytes, shorter than an ELF "
-				   "header", img->file_size);
+		return refuse(img,
+			      "truncated: %zu bytes, shorter than an ELF "
+			      "header",
+			      img->file_size);
 	memcpy(eh, p, sizeof *eh);
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
 		return refuse(img, "not an ELF file (bad magic)");
@@ -108,16 +110,18 @@ static int check_header(struct image *img, Elf64_Ehdr *eh)
 		return refuse(img, "position-independent (ET_DYN); link it "
 				   "-static -no-pie at a fixed address");
 	if (eh->e_type != ET_EXEC)
-		return refuse(img, "not an executable (e_type %u)",
-			      eh->e_type);
+		return refuse(img, "not an executable (e_type %u)", eh->e_type);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 ||
 	    eh->e_phnum == PN_XNUM)
-		return refuse(img, "bad program header table (entry size %u, "
-				   "%u entries)", eh->e_phentsize, eh->e_phnum);
+		return refuse(img,
+			      "bad program header table (entry size %u, "
+			      "%u entries)",
+			      eh->e_phentsize, eh->e_phnum);
 	if (!file_at(img, eh->e_phoff,
 		     (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)))
-		return refuse(img, "truncated: the program headers (offset "
-				   "0x%" PRIx64 ") lie outside the file",
+		return refuse(img,
+			      "truncated: the program headers (offset "
+			      "0x%" PRIx64 ") lie outside the file",
 			      eh->e_phoff);
 	return 0;
 }
@@ -133,29 +137,38 @@ static int check_manifest(struct image *img, const uint8_t *desc,
 		return refuse(img, "the Kiln note is empty");
 	memcpy(&ver, desc, sizeof ver);
 	if (ver != KVM_ABI_VERSION)
-		return refuse(img, "built for kvm ABI version %u; this "
-				   "kiln-kvm speaks version %u",
+		return refuse(img,
+			      "built for kvm ABI version %u; this "
+			      "kiln-kvm speaks version %u",
 			      ver, KVM_ABI_VERSION);
 	if (descsz != sizeof *n)
-		return refuse(img, "the Kiln note has %" PRIu64 " bytes, "
-				   "want %zu", descsz, sizeof *n);
+		return refuse(img,
+			      "the Kiln note has %" PRIu64 " bytes, "
+			      "want %zu",
+			      descsz, sizeof *n);
 	memcpy(n, desc, sizeof *n);
 	if (n->ndevs > KVM_MAX_DEVS)
-		return refuse(img, "the Kiln note declares %u devices (at "
-				   "most %u)", n->ndevs, KVM_MAX_DEVS);
+		return refuse(img,
+			      "the Kiln note declares %u devices (at "
+			      "most %u)",
+			      n->ndevs, KVM_MAX_DEVS);
 	for (unsigned i = 0; i < n->ndevs; i++) {
 		size_t len = strnlen(n->devs[i].name, KVM_DEV_NAME_MAX);
 		if (len == 0 || len == KVM_DEV_NAME_MAX)
-			return refuse(img, "the Kiln note's device %u has "
-					   "no NUL-terminated name", i);
+			return refuse(img,
+				      "the Kiln note's device %u has "
+				      "no NUL-terminated name",
+				      i);
 		if (n->devs[i].kind != KVM_DEV_NET &&
 		    n->devs[i].kind != KVM_DEV_BLOCK)
 			return refuse(img, "device '%s' has unknown kind %u",
 				      n->devs[i].name, n->devs[i].kind);
 		for (unsigned j = 0; j < i; j++)
 			if (!strcmp(n->devs[j].name, n->devs[i].name))
-				return refuse(img, "device '%s' is declared "
-						   "twice", n->devs[i].name);
+				return refuse(img,
+					      "device '%s' is declared "
+					      "twice",
+					      n->devs[i].name);
 	}
 	return 1;
 }
@@ -167,8 +180,10 @@ static int scan_notes(struct image *img, const Elf64_Phdr *ph)
 	const uint8_t *p = file_at(img, ph->p_offset, ph->p_filesz);
 
 	if (!p)
-		return refuse(img, "truncated: a PT_NOTE (offset 0x%" PRIx64
-				   ") lies outside the file", ph->p_offset);
+		return refuse(img,
+			      "truncated: a PT_NOTE (offset 0x%" PRIx64
+			      ") lies outside the file",
+			      ph->p_offset);
 	while (ph->p_filesz - off >= 12) {
 		uint32_t h[3]; /* namesz, descsz, type */
 		uint64_t name, desc, namesz, descsz, next;
@@ -180,8 +195,9 @@ static int scan_notes(struct image *img, const Elf64_Phdr *ph)
 		desc = name + namesz;
 		next = desc + descsz; /* all below 2^35: no overflow */
 		if (next > ph->p_filesz)
-			return refuse(img, "a note in PT_NOTE at 0x%" PRIx64
-					   " runs past its segment",
+			return refuse(img,
+				      "a note in PT_NOTE at 0x%" PRIx64
+				      " runs past its segment",
 				      ph->p_offset);
 		if (h[0] == sizeof KVM_NOTE_NAME &&
 		    !memcmp(p + name, KVM_NOTE_NAME, sizeof KVM_NOTE_NAME) &&
@@ -213,49 +229,64 @@ static int check_load(struct image *img, const Elf64_Phdr *ph, unsigned i)
 	if (ph->p_memsz == 0)
 		return 0; /* occupies nothing */
 	if (ph->p_filesz > ph->p_memsz)
-		return refuse(img, "segment %u: file size 0x%" PRIx64
-				   " exceeds memory size 0x%" PRIx64,
+		return refuse(img,
+			      "segment %u: file size 0x%" PRIx64
+			      " exceeds memory size 0x%" PRIx64,
 			      i, ph->p_filesz, ph->p_memsz);
 	if (!file_at(img, ph->p_offset, ph->p_filesz))
-		return refuse(img, "truncated: segment %u (offset 0x%" PRIx64
-				   ", 0x%" PRIx64 " bytes) lies outside the "
-				   "file", i, ph->p_offset, ph->p_filesz);
+		return refuse(img,
+			      "truncated: segment %u (offset 0x%" PRIx64
+			      ", 0x%" PRIx64 " bytes) lies outside the "
+			      "file",
+			      i, ph->p_offset, ph->p_filesz);
 	if ((ph->p_flags & PF_W) && (ph->p_flags & PF_X))
-		return refuse(img, "segment %u at 0x%" PRIx64 " is both "
-				   "writable and executable (W+X)",
+		return refuse(img,
+			      "segment %u at 0x%" PRIx64 " is both "
+			      "writable and executable (W+X)",
 			      i, ph->p_vaddr);
 	if ((ph->p_vaddr - ph->p_offset) % PAGE_SIZE)
-		return refuse(img, "segment %u: p_vaddr 0x%" PRIx64 " and "
-				   "p_offset 0x%" PRIx64 " differ modulo the "
-				   "page size", i, ph->p_vaddr, ph->p_offset);
+		return refuse(img,
+			      "segment %u: p_vaddr 0x%" PRIx64 " and "
+			      "p_offset 0x%" PRIx64 " differ modulo the "
+			      "page size",
+			      i, ph->p_vaddr, ph->p_offset);
 	if (ph->p_vaddr < PAGE_SIZE)
-		return refuse(img, "segment %u at 0x%" PRIx64 " overlaps page "
-				   "0, which is never mapped", i, ph->p_vaddr);
+		return refuse(img,
+			      "segment %u at 0x%" PRIx64 " overlaps page "
+			      "0, which is never mapped",
+			      i, ph->p_vaddr);
 	end = ph->p_vaddr + ph->p_memsz;
 	if (end < ph->p_vaddr || end > (uint64_t)MEM_MAX_MIB << 20)
-		return refuse(img, "segment %u (0x%" PRIx64 ", 0x%" PRIx64
-				   " bytes) lies past 4 GiB", i, ph->p_vaddr,
-			      ph->p_memsz);
+		return refuse(img,
+			      "segment %u (0x%" PRIx64 ", 0x%" PRIx64
+			      " bytes) lies past 4 GiB",
+			      i, ph->p_vaddr, ph->p_memsz);
 	if (img->nsegs == IMAGE_MAX_SEGS)
 		return refuse(img, "more than %u loadable segments",
 			      IMAGE_MAX_SEGS);
 	prev = img->nsegs ? &img->segs[img->nsegs - 1] : NULL;
 	if (prev && ph->p_vaddr < prev->vaddr)
-		return refuse(img, "segment %u at 0x%" PRIx64 " is not in "
-				   "ascending order", i, ph->p_vaddr);
+		return refuse(img,
+			      "segment %u at 0x%" PRIx64 " is not in "
+			      "ascending order",
+			      i, ph->p_vaddr);
 	if (prev && ph->p_vaddr < prev->vaddr + prev->memsz)
-		return refuse(img, "segment %u at 0x%" PRIx64 " overlaps the "
-				   "one before (0x%" PRIx64 "-0x%" PRIx64 ")",
+		return refuse(img,
+			      "segment %u at 0x%" PRIx64 " overlaps the "
+			      "one before (0x%" PRIx64 "-0x%" PRIx64 ")",
 			      i, ph->p_vaddr, prev->vaddr,
 			      prev->vaddr + prev->memsz);
 	/* Page permissions are per page: a shared page needs equal rights. */
-	if (prev && page_down(ph->p_vaddr) <
-			    page_down(prev->vaddr + prev->memsz - 1) + PAGE_SIZE &&
+	if (prev &&
+	    page_down(ph->p_vaddr) <
+		    page_down(prev->vaddr + prev->memsz - 1) + PAGE_SIZE &&
 	    (prev->flags & 7) != (ph->p_flags & 7))
-		return refuse(img, "segment %u (%s) shares the page at 0x%" PRIx64
-				   " with a %s segment; align segments to "
-				   "pages", i, flags_str(ph->p_flags),
-			      page_down(ph->p_vaddr), flags_str(prev->flags));
+		return refuse(img,
+			      "segment %u (%s) shares the page at 0x%" PRIx64
+			      " with a %s segment; align segments to "
+			      "pages",
+			      i, flags_str(ph->p_flags), page_down(ph->p_vaddr),
+			      flags_str(prev->flags));
 	s = &img->segs[img->nsegs++];
 	s->vaddr = ph->p_vaddr;
 	s->memsz = ph->p_memsz;
@@ -315,8 +346,10 @@ int elf_open(struct image *img, const char *path)
 			entry_ok = 1;
 	}
 	if (!entry_ok)
-		return refuse(img, "entry point 0x%" PRIx64 " is not inside "
-				   "an executable segment", eh.e_entry);
+		return refuse(img,
+			      "entry point 0x%" PRIx64 " is not inside "
+			      "an executable segment",
+			      eh.e_entry);
 	img->entry = eh.e_entry;
 	return 0;
 }
@@ -359,7 +392,8 @@ void elf_symbols(struct image *img)
 		return;
 	for (unsigned i = 0; i < eh->e_shnum; i++) {
 		memcpy(&sh, img->file + eh->e_shoff + i * sizeof sh, sizeof sh);
-		if (sh.sh_type != SHT_SYMTAB || sh.sh_entsize != sizeof(Elf64_Sym) ||
+		if (sh.sh_type != SHT_SYMTAB ||
+		    sh.sh_entsize != sizeof(Elf64_Sym) ||
 		    sh.sh_link >= eh->e_shnum)
 			continue;
 		memcpy(&str, img->file + eh->e_shoff + sh.sh_link * sizeof str,
@@ -381,9 +415,11 @@ void elf_symbols(struct image *img)
 			memcpy(&s, syms + k * sizeof s, sizeof s);
 			type = ELF64_ST_TYPE(s.st_info);
 			if ((type != STT_FUNC && type != STT_NOTYPE) ||
-			    s.st_shndx == SHN_UNDEF || s.st_shndx >= SHN_LORESERVE ||
-			    s.st_value == 0 || s.st_name >= str.sh_size ||
-			    !memchr(strs + s.st_name, 0, str.sh_size - s.st_name) ||
+			    s.st_shndx == SHN_UNDEF ||
+			    s.st_shndx >= SHN_LORESERVE || s.st_value == 0 ||
+			    s.st_name >= str.sh_size ||
+			    !memchr(strs + s.st_name, 0,
+				    str.sh_size - s.st_name) ||
 			    !strs[s.st_name])
 				continue;
 			/* Untyped symbols (assembly labels) only in code. */

@@ -19,8 +19,8 @@
 
 #include "monitor.h"
 
-#define HALT_MSG_MAX	4096
-#define CONSOLE_MAX	65536
+#define HALT_MSG_MAX 4096
+#define CONSOLE_MAX  65536
 
 static const char *const names[KVM_HC_COUNT] = {
 	[KVM_HC_HALT] = "HALT",
@@ -57,8 +57,9 @@ void *hc_gpa(struct monitor *m, unsigned call, uint64_t gpa, uint64_t len)
 	void *p = gpa_check(&m->g, gpa, len);
 
 	if (!p)
-		guest_fault(m, "guest passed an out-of-range address 0x%" PRIx64
-			       " (length %" PRIu64 ") to hypercall %s",
+		guest_fault(m,
+			    "guest passed an out-of-range address 0x%" PRIx64
+			    " (length %" PRIu64 ") to hypercall %s",
 			    gpa, len, hc_name(call));
 	return p;
 }
@@ -88,8 +89,9 @@ static __attribute__((noreturn)) void hc_halt(struct monitor *m, uint32_t gpa)
 			  h.status);
 	if (h.msg) {
 		if (h.msg_len > HALT_MSG_MAX)
-			hc_refuse(m, KVM_HC_HALT, "message length %" PRIu64
-				  " over %u", h.msg_len, HALT_MSG_MAX);
+			hc_refuse(m, KVM_HC_HALT,
+				  "message length %" PRIu64 " over %u",
+				  h.msg_len, HALT_MSG_MAX);
 		const uint8_t *msg = hc_gpa(m, KVM_HC_HALT, h.msg, h.msg_len);
 		write_all(2, msg, h.msg_len);
 		if (h.msg_len && msg[h.msg_len - 1] != '\n')
@@ -157,8 +159,9 @@ void hc_dispatch(struct monitor *m, unsigned call, uint32_t gpa)
 	case KVM_HC_BLOCK_FLUSH:
 		return block_io(m, call, gpa);
 	default:
-		guest_fault(m, "guest called unknown hypercall %u (port 0x%x) "
-			       "with 0x%" PRIx32, call, KVM_HC_PORT_BASE + call,
-			    gpa);
+		guest_fault(m,
+			    "guest called unknown hypercall %u (port 0x%x) "
+			    "with 0x%" PRIx32,
+			    call, KVM_HC_PORT_BASE + call, gpa);
 	}
 }

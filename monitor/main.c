@@ -27,7 +27,8 @@ static const char usage_text[] =
 	"virtual machine. ARGS, joined with spaces, are its start line.\n"
 	"\n"
 	"  --mem=MIB    guest memory in MiB (default 32, 2-4096)\n"
-	"  --net=TAP    an existing tap device for the image's next net device\n"
+	"  --net=TAP    an existing tap device for the image's next net "
+	"device\n"
 	"  --disk=FILE  a file (whole 512-byte sectors) for its next block "
 	"device\n"
 	"  --help       this text\n"
@@ -91,7 +92,8 @@ static void parse_args(struct opts *o, int argc, char **argv)
 			if (errno || end == v || *end || v[0] == '-' ||
 			    mib < MEM_MIN_MIB || mib > MEM_MAX_MIB)
 				usage_error("--mem=%s: want a whole number of "
-					    "MiB from 2 to 4096", v);
+					    "MiB from 2 to 4096",
+					    v);
 			o->mem_mib = (unsigned)mib;
 		} else if ((v = opt_value(argc, argv, &i, "--net"))) {
 			if (o->nnet == KVM_MAX_DEVS)
@@ -140,9 +142,10 @@ static int attach_devices(struct monitor *m, const struct opts *o)
 		d->kind = n->devs[i].kind;
 		d->fd = -1;
 		if (net ? inet == o->nnet : idisk == o->ndisk) {
-			fprintf(stderr, "kiln-kvm: %s: %s device '%s' has no "
-					"backend: give %s\n", m->img.path,
-				kind_name(d->kind), d->name,
+			fprintf(stderr,
+				"kiln-kvm: %s: %s device '%s' has no "
+				"backend: give %s\n",
+				m->img.path, kind_name(d->kind), d->name,
 				net ? "--net=TAP" : "--disk=FILE");
 			return -1;
 		}
@@ -151,15 +154,18 @@ static int attach_devices(struct monitor *m, const struct opts *o)
 	}
 	if (inet < o->nnet || idisk < o->ndisk) {
 		int net = inet < o->nnet;
-		fprintf(stderr, "kiln-kvm: %s=%s: %s declares no further %s "
-				"device to attach it to\n",
-			net ? "--net" : "--disk", net ? o->net[inet] : o->disk[idisk],
-			m->img.path, net ? "net" : "block");
+		fprintf(stderr,
+			"kiln-kvm: %s=%s: %s declares no further %s "
+			"device to attach it to\n",
+			net ? "--net" : "--disk",
+			net ? o->net[inet] : o->disk[idisk], m->img.path,
+			net ? "net" : "block");
 		return -1;
 	}
 	for (unsigned i = 0; i < m->ndevs; i++)
-		if ((m->devs[i].kind == KVM_DEV_NET ? net_open(&m->devs[i])
-						    : block_open(&m->devs[i])) < 0)
+		if ((m->devs[i].kind == KVM_DEV_NET
+			     ? net_open(&m->devs[i])
+			     : block_open(&m->devs[i])) < 0)
 			return -1;
 	return 0;
 }

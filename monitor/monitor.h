@@ -21,11 +21,11 @@
 #define MON_EXIT_FAULT 1
 #define MON_EXIT_USAGE 2
 
-#define PAGE_SIZE  4096ull
-#define LARGE_SIZE (2ull << 20)
-#define MEM_MIN_MIB 2u
-#define MEM_MAX_MIB 4096u /* GPAs in hypercalls are 32 bits */
-#define STACK_SIZE (256ull << 10)
+#define PAGE_SIZE      4096ull
+#define LARGE_SIZE     (2ull << 20)
+#define MEM_MIN_MIB    2u
+#define MEM_MAX_MIB    4096u /* GPAs in hypercalls are 32 bits */
+#define STACK_SIZE     (256ull << 10)
 #define IMAGE_MAX_SEGS 16
 
 static inline uint64_t page_down(uint64_t a)
@@ -93,10 +93,10 @@ struct dev {
 	uint32_t kind;
 	const char *backend; /* tap name or file path */
 	int fd;
-	uint8_t mac[6];	   /* net */
-	uint64_t sectors;  /* block */
-	int read_only;	   /* block */
-	uint64_t drops;	   /* net: frames dropped on send */
+	uint8_t mac[6];	  /* net */
+	uint64_t sectors; /* block */
+	int read_only;	  /* block */
+	uint64_t drops;	  /* net: frames dropped on send */
 };
 
 struct monitor {
@@ -147,7 +147,6 @@ void guest_fault(struct monitor *m, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
 void mon_exit(int status) __attribute__((noreturn));
 /* Symbol covering addr: name and offset, or NULL. */
-const char *sym_lookup(const struct image *img, uint64_t addr,
-		       uint64_t *off);
+const char *sym_lookup(const struct image *img, uint64_t addr, uint64_t *off);
 
 #endif

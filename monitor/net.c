@@ -27,8 +27,10 @@ int net_open(struct dev *d)
 	struct ifreq ifr;
 
 	if (strlen(d->backend) >= IFNAMSIZ) {
-		fprintf(stderr, "kiln-kvm: --net=%s: name too long for an "
-				"interface\n", d->backend);
+		fprintf(stderr,
+			"kiln-kvm: --net=%s: name too long for an "
+			"interface\n",
+			d->backend);
 		return -1;
 	}
 	/*
@@ -36,9 +38,10 @@ int net_open(struct dev *d)
 	 * nobody configured: insist that the user's tap exists.
 	 */
 	if (if_nametoindex(d->backend) == 0) {
-		fprintf(stderr, "kiln-kvm: --net=%s: no such interface (create "
-				"it: ip tuntap add %s mode tap)\n", d->backend,
-			d->backend);
+		fprintf(stderr,
+			"kiln-kvm: --net=%s: no such interface (create "
+			"it: ip tuntap add %s mode tap)\n",
+			d->backend, d->backend);
 		return -1;
 	}
 	d->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -53,7 +56,7 @@ int net_open(struct dev *d)
 	if (ioctl(d->fd, TUNSETIFF, &ifr) < 0) {
 		fprintf(stderr, "kiln-kvm: --net=%s: TUNSETIFF: %s%s\n",
 			d->backend, strerror(errno),
-			errno == EINVAL ? " (a tun, not a tap?)"
+			errno == EINVAL	 ? " (a tun, not a tap?)"
 			: errno == EBUSY ? " (in use by another process?)"
 					 : "");
 		return -1;
@@ -132,12 +135,15 @@ static void frames_in(struct monitor *m, unsigned call, uint32_t count,
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t len = f[i].len;
 		if (call == KVM_HC_NET_SEND && len > KVM_NET_FRAME_MAX)
-			hc_refuse(m, call, "frame %" PRIu32 " of %" PRIu64
-				  " bytes (max %u)", i, len, KVM_NET_FRAME_MAX);
+			hc_refuse(m, call,
+				  "frame %" PRIu32 " of %" PRIu64
+				  " bytes (max %u)",
+				  i, len, KVM_NET_FRAME_MAX);
 		if (call == KVM_HC_NET_RECV) {
 			len = f[i].cap;
 			if (len < KVM_NET_FRAME_MAX)
-				hc_refuse(m, call, "frame %" PRIu32 " with "
+				hc_refuse(m, call,
+					  "frame %" PRIu32 " with "
 					  "room for %" PRIu64 " bytes (min %u)",
 					  i, len, KVM_NET_FRAME_MAX);
 		}
@@ -219,7 +225,7 @@ void net_recv(struct monitor *m, uint32_t gpa)
 	/* Only the len fields change; the table was checked above. */
 	if (q.count)
 		memcpy(hc_gpa(m, KVM_HC_NET_RECV, q.frames,
-		      (uint64_t)q.count * sizeof *f),
-	       f, q.count * sizeof *f);
+			      (uint64_t)q.count * sizeof *f),
+		       f, q.count * sizeof *f);
 	memcpy(p, &q, sizeof q);
 }

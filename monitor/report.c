@@ -17,9 +17,9 @@
 
 #include "monitor.h"
 
-#define BT_MAX	   32
-#define BT_WALK_MAX 100000 /* frames walked; a deep recursion ends sooner */
-#define SYM_NOSIZE 0x10000 /* how far a size-less (asm) symbol reaches */
+#define BT_MAX	    32
+#define BT_WALK_MAX 100000  /* frames walked; a deep recursion ends sooner */
+#define SYM_NOSIZE  0x10000 /* how far a size-less (asm) symbol reaches */
 
 void mon_exit(int status)
 {
@@ -49,15 +49,14 @@ const char *sym_lookup(const struct image *img, uint64_t addr, uint64_t *off)
 	return s->name;
 }
 
-static void print_addr(const struct image *img, const char *what,
-		       uint64_t addr)
+static void print_addr(const struct image *img, const char *what, uint64_t addr)
 {
 	uint64_t off;
 	const char *name = sym_lookup(img, addr, &off);
 
 	if (name)
-		fprintf(stderr, "%s0x%" PRIx64 " %s+0x%" PRIx64 "\n", what, addr,
-			name, off);
+		fprintf(stderr, "%s0x%" PRIx64 " %s+0x%" PRIx64 "\n", what,
+			addr, name, off);
 	else
 		fprintf(stderr, "%s0x%" PRIx64 "\n", what, addr);
 }
@@ -85,8 +84,10 @@ static void backtrace(struct monitor *m, const struct kvm_regs *regs)
 			repeats++;
 		} else if (printed < BT_MAX) {
 			if (repeats)
-				fprintf(stderr, "      ... the frame above %" PRIu64
-						" more times\n", repeats);
+				fprintf(stderr,
+					"      ... the frame above %" PRIu64
+					" more times\n",
+					repeats);
 			repeats = 0;
 			last = frame[1] - 1;
 			snprintf(what, sizeof what, "  #%-2d ", depth);
@@ -98,8 +99,9 @@ static void backtrace(struct monitor *m, const struct kvm_regs *regs)
 		fp = frame[0];
 	}
 	if (repeats)
-		fprintf(stderr, "      ... the frame above %" PRIu64
-				" more times\n", repeats);
+		fprintf(stderr,
+			"      ... the frame above %" PRIu64 " more times\n",
+			repeats);
 }
 
 void guest_fault(struct monitor *m, const char *fmt, ...)
@@ -116,14 +118,17 @@ void guest_fault(struct monitor *m, const char *fmt, ...)
 	fputc('\n', stderr);
 	if (ioctl(m->vcpu_fd, KVM_GET_REGS, &regs) == 0 &&
 	    ioctl(m->vcpu_fd, KVM_GET_SREGS, &sr) == 0) {
-		fprintf(stderr, "  rip 0x%llx rsp 0x%llx rbp 0x%llx cr2 0x%llx\n",
+		fprintf(stderr,
+			"  rip 0x%llx rsp 0x%llx rbp 0x%llx cr2 0x%llx\n",
 			regs.rip, regs.rsp, regs.rbp, sr.cr2);
 		if (regs.rsp <= m->lay.heap_end + PAGE_SIZE &&
 		    regs.rsp > m->lay.heap_end - PAGE_SIZE)
 			fputs("  (the stack pointer is at the guard page: a "
-			      "stack overflow?)\n", stderr);
+			      "stack overflow?)\n",
+			      stderr);
 		fputs(m->img.nsyms ? "  backtrace:\n"
-				   : "  backtrace (no symbols):\n", stderr);
+				   : "  backtrace (no symbols):\n",
+		      stderr);
 		backtrace(m, &regs);
 	}
 	mon_exit(MON_EXIT_FAULT);

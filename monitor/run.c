@@ -30,8 +30,9 @@ static void io_exit(struct monitor *m)
 		hc_dispatch(m, port - KVM_HC_PORT_BASE, v);
 		return;
 	}
-	guest_fault(m, "guest did port I/O the monitor does not serve: %s of "
-		       "%u byte(s) x%u at port 0x%x",
+	guest_fault(m,
+		    "guest did port I/O the monitor does not serve: %s of "
+		    "%u byte(s) x%u at port 0x%x",
 		    r->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
 		    r->io.size, r->io.count, port);
 }
@@ -59,13 +60,16 @@ static __attribute__((noreturn)) void internal_error(struct monitor *m)
 			len = 8; /* enough to name the instruction */
 		n = (size_t)snprintf(bytes, sizeof bytes, ", bytes");
 		for (unsigned i = 0; i < len; i++)
-			n += (size_t)snprintf(bytes + n, sizeof bytes - n, " %02x",
-					      r->emulation_failure.insn_bytes[i]);
+			n += (size_t)snprintf(
+				bytes + n, sizeof bytes - n, " %02x",
+				r->emulation_failure.insn_bytes[i]);
 	}
-	guest_fault(m, "KVM could not emulate a guest instruction%s (on a "
-		       "host whose KVM emulates guest code, SSE and x87 "
-		       "instructions fail: build the guest with "
-		       "-mgeneral-regs-only)", bytes);
+	guest_fault(m,
+		    "KVM could not emulate a guest instruction%s (on a "
+		    "host whose KVM emulates guest code, SSE and x87 "
+		    "instructions fail: build the guest with "
+		    "-mgeneral-regs-only)",
+		    bytes);
 }
 
 void run_loop(struct monitor *m)
@@ -90,20 +94,23 @@ void run_loop(struct monitor *m)
 			guest_fault(m, "guest triple fault: an exception its "
 				       "IDT did not handle (or no IDT)");
 		case KVM_EXIT_MMIO:
-			guest_fault(m, "guest %s %u byte(s) at 0x%llx, outside "
-				       "guest memory",
+			guest_fault(m,
+				    "guest %s %u byte(s) at 0x%llx, outside "
+				    "guest memory",
 				    r->mmio.is_write ? "wrote" : "read",
 				    r->mmio.len,
 				    (unsigned long long)r->mmio.phys_addr);
 		case KVM_EXIT_FAIL_ENTRY:
-			guest_fault(m, "KVM could not enter the guest "
-				       "(hardware entry failure 0x%llx)",
+			guest_fault(m,
+				    "KVM could not enter the guest "
+				    "(hardware entry failure 0x%llx)",
 				    (unsigned long long)r->fail_entry
 					    .hardware_entry_failure_reason);
 		case KVM_EXIT_INTERNAL_ERROR:
 			internal_error(m);
 		default:
-			guest_fault(m, "unexpected KVM exit %u", r->exit_reason);
+			guest_fault(m, "unexpected KVM exit %u",
+				    r->exit_reason);
 		}
 	}
 }

@@ -51,8 +51,7 @@ static void emit(struct prog *p, uint16_t code, uint32_t k, int jt, int jf)
 #define ARG_HI(i) (ARG_LO(i) + 4)
 
 /* Argument i must be one of vals (a 32-bit value: the high half zero). */
-static void arg_in(struct prog *p, unsigned i, const uint32_t *vals,
-		   unsigned n)
+static void arg_in(struct prog *p, unsigned i, const uint32_t *vals, unsigned n)
 {
 	emit(p, BPF_LD | BPF_W | BPF_ABS, ARG_HI(i), 0, 0);
 	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, L_NEXT, L_KILL);
@@ -66,8 +65,8 @@ static void arg_in(struct prog *p, unsigned i, const uint32_t *vals,
 static void rule(struct prog *p, long nr)
 {
 	p->rule_start = p->n;
-	emit(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr),
-	     0, 0);
+	emit(p, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0,
+	     0);
 	emit(p, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, L_NEXT, L_RULE);
 }
 
@@ -80,8 +79,7 @@ static void rule_end(struct prog *p)
 			p->jf[i] = (int)p->n + 2000;
 }
 
-static int resolve(int j, unsigned at, unsigned kill,
-		   uint8_t *out)
+static int resolve(int j, unsigned at, unsigned kill, uint8_t *out)
 {
 	long target;
 

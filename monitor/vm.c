@@ -14,12 +14,11 @@
  *                 | guard page                       not present|
  *   heap_end      +---------------------------------------------+
  *                 | heap                                   RW NX|
- *   heap_start    +---------------------------------------------+ page_up(image end)
- *                 | PT_LOAD segments: text R-X, rodata R NX,    |
- *                 | data/bss RW NX (any address from 0x1000)    |
- *   0x1000        +---------------------------------------------+
- *                 | page 0                           not present|
- *   0             +---------------------------------------------+
+ *   heap_start    +---------------------------------------------+ page_up(image
+ * end) | PT_LOAD segments: text R-X, rodata R NX,    | | data/bss RW NX (any
+ * address from 0x1000)    | 0x1000
+ * +---------------------------------------------+ | page 0 not present| 0
+ * +---------------------------------------------+
  *
  * 2 MiB regions that hold page 0, a segment, the guard page or the end of
  * memory are mapped with 4 KiB pages; every other region is one 2 MiB page,
@@ -43,29 +42,29 @@
 
 #include "monitor.h"
 
-#define PTE_P	(1ull << 0)
-#define PTE_RW	(1ull << 1)
-#define PTE_PS	(1ull << 7)
-#define PTE_NX	(1ull << 63)
+#define PTE_P	 (1ull << 0)
+#define PTE_RW	 (1ull << 1)
+#define PTE_PS	 (1ull << 7)
+#define PTE_NX	 (1ull << 63)
 #define NREGIONS (((uint64_t)MEM_MAX_MIB << 20) / LARGE_SIZE)
 
 #define BOOT_GDT_OFF	 0x180
 #define BOOT_CMDLINE_OFF 0x200
 _Static_assert(sizeof(struct kvm_boot_info) <= BOOT_GDT_OFF, "boot info");
 
-#define CR0_PE (1u << 0)
-#define CR0_MP (1u << 1)
-#define CR0_ET (1u << 4)
-#define CR0_NE (1u << 5)
-#define CR0_WP (1u << 16)
-#define CR0_PG (1u << 31)
+#define CR0_PE	       (1u << 0)
+#define CR0_MP	       (1u << 1)
+#define CR0_ET	       (1u << 4)
+#define CR0_NE	       (1u << 5)
+#define CR0_WP	       (1u << 16)
+#define CR0_PG	       (1u << 31)
 #define CR4_PAE	       (1u << 5)
 #define CR4_OSFXSR     (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
-#define EFER_LME (1u << 8)
-#define EFER_LMA (1u << 10)
-#define EFER_NXE (1u << 11)
-#define MSR_IA32_TSC 0x10
+#define EFER_LME       (1u << 8)
+#define EFER_LMA       (1u << 10)
+#define EFER_NXE       (1u << 11)
+#define MSR_IA32_TSC   0x10
 
 /* Regions (2 MiB) that need 4 KiB pages; see the picture above. */
 static uint8_t need4k[NREGIONS];
@@ -106,11 +105,13 @@ int vm_layout(struct monitor *m, uint64_t mem)
 	need = l->heap_start + PAGE_SIZE + STACK_SIZE + 2 * PAGE_SIZE +
 	       l->ntables * PAGE_SIZE;
 	if (need > mem) {
-		fprintf(stderr, "kiln-kvm: %s: the image (up to 0x%" PRIx64
-				") does not fit in %" PRIu64 " MiB of guest "
-				"memory with its stack; use --mem=%" PRIu64
-				" or more\n", m->img.path, m->img.end,
-			mem >> 20, (need + (1 << 20) - 1) >> 20);
+		fprintf(stderr,
+			"kiln-kvm: %s: the image (up to 0x%" PRIx64
+			") does not fit in %" PRIu64 " MiB of guest "
+			"memory with its stack; use --mem=%" PRIu64
+			" or more\n",
+			m->img.path, m->img.end, mem >> 20,
+			(need + (1 << 20) - 1) >> 20);
 		return -1;
 	}
 	l->tables = mem - l->ntables * PAGE_SIZE;
@@ -216,13 +217,15 @@ int vm_create(struct monitor *m)
 	}
 	m->vm_fd = ioctl(m->kvm_fd, KVM_CREATE_VM, 0);
 	if (m->vm_fd < 0) {
-		fprintf(stderr, "kiln-kvm: KVM_CREATE_VM: %s\n", strerror(errno));
+		fprintf(stderr, "kiln-kvm: KVM_CREATE_VM: %s\n",
+			strerror(errno));
 		return -1;
 	}
 	if (map_memory(&m->g, m->lay.mem_size) < 0) {
-		fprintf(stderr, "kiln-kvm: cannot map %" PRIu64 " MiB of guest "
-				"memory: %s\n", m->lay.mem_size >> 20,
-			strerror(errno));
+		fprintf(stderr,
+			"kiln-kvm: cannot map %" PRIu64 " MiB of guest "
+			"memory: %s\n",
+			m->lay.mem_size >> 20, strerror(errno));
 		return -1;
 	}
 	struct kvm_userspace_memory_region slot = {
@@ -239,18 +242,21 @@ int vm_create(struct monitor *m)
 	m->vcpu_fd = ioctl(m->vm_fd, KVM_CREATE_VCPU, 0);
 	r = ioctl(m->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (m->vcpu_fd < 0 || r <= 0) {
-		fprintf(stderr, "kiln-kvm: KVM_CREATE_VCPU: %s\n", strerror(errno));
+		fprintf(stderr, "kiln-kvm: KVM_CREATE_VCPU: %s\n",
+			strerror(errno));
 		return -1;
 	}
 	m->run_size = (size_t)r;
 	m->run = mmap(NULL, m->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		      m->vcpu_fd, 0);
 	if (m->run == MAP_FAILED) {
-		fprintf(stderr, "kiln-kvm: mmap kvm_run: %s\n", strerror(errno));
+		fprintf(stderr, "kiln-kvm: mmap kvm_run: %s\n",
+			strerror(errno));
 		return -1;
 	}
 	if (set_cpuid(m) < 0) {
-		fprintf(stderr, "kiln-kvm: KVM_SET_CPUID2: %s\n", strerror(errno));
+		fprintf(stderr, "kiln-kvm: KVM_SET_CPUID2: %s\n",
+			strerror(errno));
 		return -1;
 	}
 	r = ioctl(m->vcpu_fd, KVM_GET_TSC_KHZ, 0);
@@ -258,9 +264,10 @@ int vm_create(struct monitor *m)
 		m->tsc_khz = (uint64_t)r;
 	} else {
 		m->tsc_khz = calibrate_tsc_khz();
-		fprintf(stderr, "kiln-kvm: KVM_GET_TSC_KHZ failed (%s); TSC "
-				"calibrated against the host clock: %" PRIu64
-				" kHz\n", strerror(errno), m->tsc_khz);
+		fprintf(stderr,
+			"kiln-kvm: KVM_GET_TSC_KHZ failed (%s); TSC "
+			"calibrated against the host clock: %" PRIu64 " kHz\n",
+			strerror(errno), m->tsc_khz);
 	}
 	return 0;
 }
@@ -289,14 +296,16 @@ static void build_tables(struct monitor *m)
 	uint64_t npd = (l->mem_size + (1ull << 30) - 1) >> 30;
 	uint64_t *pml4 = gpa_check(&m->g, l->tables, l->ntables * PAGE_SIZE);
 	uint64_t *pdpt = pml4 + 512, *pd = pml4 + 1024;
-	uint64_t *pts = pd + 512 * npd, pt_gpa = l->tables + (2 + npd) * PAGE_SIZE;
+	uint64_t *pts = pd + 512 * npd,
+		 pt_gpa = l->tables + (2 + npd) * PAGE_SIZE;
 
 	pml4[0] = (l->tables + PAGE_SIZE) | PTE_P | PTE_RW;
 	for (uint64_t i = 0; i < npd; i++)
 		pdpt[i] = (l->tables + (2 + i) * PAGE_SIZE) | PTE_P | PTE_RW;
 	for (uint64_t r = 0; r < nregions; r++) {
 		if (!need4k[r]) {
-			pd[r] = (r * LARGE_SIZE) | PTE_P | PTE_RW | PTE_PS | PTE_NX;
+			pd[r] = (r * LARGE_SIZE) | PTE_P | PTE_RW | PTE_PS |
+				PTE_NX;
 			continue;
 		}
 		pd[r] = pt_gpa | PTE_P | PTE_RW;
@@ -310,8 +319,16 @@ static void build_tables(struct monitor *m)
 static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
 {
 	*s = (struct kvm_segment){
-		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
-		.present = 1, .dpl = 0, .db = !code, .s = 1, .l = code, .g = 1,
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = sel,
+		.type = type,
+		.present = 1,
+		.dpl = 0,
+		.db = !code,
+		.s = 1,
+		.l = code,
+		.g = 1,
 	};
 }
 
@@ -390,7 +407,8 @@ int vm_set_clock(struct monitor *m)
 		struct kvm_msr_entry e;
 	} msr = {.h.nmsrs = 1, .e.index = MSR_IA32_TSC};
 	struct timespec a, b;
-	struct kvm_boot_info *bi = gpa_check(&m->g, m->lay.boot_info, sizeof *bi);
+	struct kvm_boot_info *bi =
+		gpa_check(&m->g, m->lay.boot_info, sizeof *bi);
 
 	clock_gettime(CLOCK_REALTIME, &a);
 	if (ioctl(m->vcpu_fd, KVM_GET_MSRS, &msr) != 1) {
@@ -400,7 +418,8 @@ int vm_set_clock(struct monitor *m)
 	}
 	clock_gettime(CLOCK_REALTIME, &b);
 	bi->tsc_at_boot = msr.e.data;
-	bi->wall_ns = ((uint64_t)a.tv_sec * 1000000000u + (uint64_t)a.tv_nsec) / 2 +
-		      ((uint64_t)b.tv_sec * 1000000000u + (uint64_t)b.tv_nsec) / 2;
+	bi->wall_ns =
+		((uint64_t)a.tv_sec * 1000000000u + (uint64_t)a.tv_nsec) / 2 +
+		((uint64_t)b.tv_sec * 1000000000u + (uint64_t)b.tv_nsec) / 2;
 	return 0;
 }

@@ -53,7 +53,8 @@ int main(int argc, char **argv)
 	sz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vcpu < 0 || sz <= 0)
 		return fail("KVM_CREATE_VCPU");
-	run = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	run = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu,
+		   0);
 	if (run == MAP_FAILED)
 		return fail("mmap kvm_run");
 	if (ioctl(vcpu, KVM_GET_SREGS, &sr) < 0)

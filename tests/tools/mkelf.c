@@ -147,7 +147,8 @@ int main(int argc, char **argv)
 		find(PT_LOAD, 2)->p_type = PT_TLS;
 	} else if (!strcmp(m, "flip")) {
 		/* Random bytes in the ELF and program headers. */
-		size_t span = eh()->e_phoff + eh()->e_phnum * sizeof(Elf64_Phdr);
+		size_t span =
+			eh()->e_phoff + eh()->e_phnum * sizeof(Elf64_Phdr);
 		srand((unsigned)n);
 		for (int k = 0; k < 1 + rand() % 4; k++)
 			buf[(size_t)rand() % span] = (uint8_t)rand();

@@ -75,7 +75,8 @@ int guest_net(const struct kvm_boot_info *bi, const char *args);
 int guest_net(const struct kvm_boot_info *bi, const char *args)
 {
 	struct kvm_hc_net_info ni = {0};
-	static const uint8_t ip_me[4] = {10, 0, 0, 2}, ip_peer[4] = {10, 0, 0, 1};
+	static const uint8_t ip_me[4] = {10, 0, 0, 2},
+			     ip_peer[4] = {10, 0, 0, 1};
 	uint8_t *f = frames[0];
 	struct kvm_frame tab[4];
 
@@ -114,7 +115,8 @@ int guest_net(const struct kvm_boot_info *bi, const char *args)
 			const uint8_t *g = frames[i];
 			if (tab[i].len >= 42 && g[12] == 8 && g[13] == 6 &&
 			    g[21] == 2 && g[28] == 10 && g[31] == 1) {
-				guest_print("net ok: arp reply from 10.0.0.1\n");
+				guest_print(
+					"net ok: arp reply from 10.0.0.1\n");
 				return 0;
 			}
 		}

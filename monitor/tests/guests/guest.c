@@ -15,10 +15,13 @@ struct note {
 	char name[8];
 	struct kvm_note desc;
 };
-__attribute__((section(".note.kiln"), aligned(4), used)) static const struct note
-	kiln_note = {
-		sizeof KVM_NOTE_NAME, sizeof(struct kvm_note), KVM_NOTE_MANIFEST,
-		KVM_NOTE_NAME, {KVM_ABI_VERSION, GUEST_NDEVS, {GUEST_DEVS}}};
+__attribute__((section(".note.kiln"), aligned(4),
+	       used)) static const struct note kiln_note = {
+	sizeof KVM_NOTE_NAME,
+	sizeof(struct kvm_note),
+	KVM_NOTE_MANIFEST,
+	KVM_NOTE_NAME,
+	{KVM_ABI_VERSION, GUEST_NDEVS, {GUEST_DEVS}}};
 
 static const struct kvm_boot_info *bi;
 
@@ -87,13 +90,15 @@ void exception(const uint64_t *f);
 void exception(const uint64_t *f)
 {
 	static const char *const names[20] = {
-		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF",
-		"9", "#TS", "#NP", "#SS", "#GP", "#PF", "15", "#MF", "#AC", "#MC",
-		"#XM"};
+		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD",
+		"#NM", "#DF", "9",   "#TS", "#NP", "#SS", "#GP",
+		"#PF", "15",  "#MF", "#AC", "#MC", "#XM"};
 	uint64_t cr2;
 	char *p = msgbuf;
 	const char *parts[] = {"guest: exception ", names[f[0] % 20],
-			       " at rip 0x", 0, " cr2 0x", 0, " error 0x", 0};
+			       " at rip 0x",	    0,
+			       " cr2 0x",	    0,
+			       " error 0x",	    0};
 	uint64_t vals[] = {0, 0, 0, f[2], 0, 0, 0, f[1]};
 
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
@@ -344,16 +349,26 @@ static const struct {
 	int (*fn)(void);
 	int idt; /* install the IDT first */
 } modes[] = {
-	{"hello", m_hello, 0},		{"exit", m_exit, 0},
-	{"haltmsg", m_haltmsg, 0},	{"badstatus", m_badstatus, 0},
-	{"badaddr", m_badaddr, 0},	{"badstruct", m_badstruct, 0},
-	{"unknown", m_unknown, 0},	{"textwrite", m_textwrite, 0},
-	{"jumpdata", m_jumpdata, 0},	{"page0", m_page0, 0},
-	{"rodatawrite", m_rodata_write, 0}, {"ud2", m_ud2, 0},
-	{"hlt", m_hlt, 0},		{"stack", m_stack, 0},
-	{"guard", m_guard, 0},		{"sse", m_sse, 0},
-	{"bootinfo", m_bootinfo, 0},	{"time", m_time, 0},
-	{"poll", m_poll, 0},		{"block", m_block, 0},
+	{"hello", m_hello, 0},
+	{"exit", m_exit, 0},
+	{"haltmsg", m_haltmsg, 0},
+	{"badstatus", m_badstatus, 0},
+	{"badaddr", m_badaddr, 0},
+	{"badstruct", m_badstruct, 0},
+	{"unknown", m_unknown, 0},
+	{"textwrite", m_textwrite, 0},
+	{"jumpdata", m_jumpdata, 0},
+	{"page0", m_page0, 0},
+	{"rodatawrite", m_rodata_write, 0},
+	{"ud2", m_ud2, 0},
+	{"hlt", m_hlt, 0},
+	{"stack", m_stack, 0},
+	{"guard", m_guard, 0},
+	{"sse", m_sse, 0},
+	{"bootinfo", m_bootinfo, 0},
+	{"time", m_time, 0},
+	{"poll", m_poll, 0},
+	{"block", m_block, 0},
 	{"net", m_net, 0},
 };
 
