@@ -97,6 +97,7 @@ static __attribute__((noreturn)) void hc_halt(struct monitor *m, uint32_t gpa)
 		if (h.msg_len && msg[h.msg_len - 1] != '\n')
 			write_all(2, (const uint8_t *)"\n", 1);
 	}
+	net_report(m);
 	mon_exit(h.status);
 }
 

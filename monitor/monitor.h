@@ -135,6 +135,7 @@ int net_poll(struct monitor *m, uint64_t timeout_ns, uint64_t *ready);
 void net_info(struct monitor *m, uint32_t gpa);
 void net_send(struct monitor *m, uint32_t gpa);
 void net_recv(struct monitor *m, uint32_t gpa);
+void net_report(const struct monitor *m);
 int block_open(struct dev *d);
 void block_info(struct monitor *m, uint32_t gpa);
 void block_io(struct monitor *m, unsigned call, uint32_t gpa);

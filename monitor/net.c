@@ -229,3 +229,15 @@ void net_recv(struct monitor *m, uint32_t gpa)
 		       f, q.count * sizeof *f);
 	memcpy(p, &q, sizeof q);
 }
+
+/* At exit: frames the guest sent that a full tap queue dropped. */
+void net_report(const struct monitor *m)
+{
+	for (unsigned i = 0; i < m->ndevs; i++)
+		if (m->devs[i].kind == KVM_DEV_NET && m->devs[i].drops)
+			fprintf(stderr,
+				"kiln-kvm: %s (tap %s): %" PRIu64 " frames "
+				"dropped on send: the tap's queue was full\n",
+				m->devs[i].name, m->devs[i].backend,
+				m->devs[i].drops);
+}

@@ -131,5 +131,6 @@ void guest_fault(struct monitor *m, const char *fmt, ...)
 		      stderr);
 		backtrace(m, &regs);
 	}
+	net_report(m);
 	mon_exit(MON_EXIT_FAULT);
 }

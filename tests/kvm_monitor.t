@@ -53,6 +53,7 @@ for mon in "$KILN_ROOT/bin/kiln-kvm" "$KVM_ASAN"; do
 	run_case "$tag: stack overflow hits the guard page" "$mon" 1 "the stack pointer is at the guard page" "$G" stack
 	run_case "$tag: stack overflow: backtrace folds the recursion" "$mon" 1 "the frame above" "$G" stack
 	run_case "$tag: the guard page is unmapped" "$mon" 3 "exception #PF" "$G" idt guard
+	run_case "$tag: MMIO outside guest memory" "$mon" 1 "guest read 4 byte(s) at 0x3fe00000, outside guest memory" "$G" mmio
 	run_case "$tag: backtrace names the callers" "$mon" 1 "guest_main+0x" "$G" unknown
 done
 
