@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,8 @@ int main(int argc, char **argv)
 	    vm_setup(&m, o.cmdline) < 0)
 		return MON_EXIT_FAULT;
 	elf_symbols(&m.img);
+	/* A closed stdout gives the guest's console write -EPIPE, not death. */
+	signal(SIGPIPE, SIG_IGN);
 	fflush(stdout);
 	if (vm_set_clock(&m) < 0 || seccomp_install(&m) < 0)
 		return MON_EXIT_FAULT;
