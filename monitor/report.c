@@ -7,6 +7,7 @@
  * makes no system call beyond write(2) and the vCPU's register ioctls,
  * and allocates nothing.
  */
+#include <elf.h>
 #include <inttypes.h>
 #include <linux/kvm.h>
 #include <stdarg.h>
@@ -62,6 +63,34 @@ static void print_addr(const struct image *img, const char *what, uint64_t addr)
 }
 
 /*
+ * A leaf function may keep no frame (the compiler omits it when it needs
+ * no stack), and a fault on a function's first instructions comes before
+ * its frame is set up: then the caller is only at [rsp]. Shown as a guess
+ * ("?") when that word points into text and is not the return address
+ * the frame chain will show anyway.
+ */
+static void top_of_stack(struct monitor *m, const struct kvm_regs *regs)
+{
+	const void *p = gpa_check(&m->g, regs->rsp, 8), *f;
+	uint64_t ret, chain = 0;
+
+	if (!p)
+		return;
+	memcpy(&ret, p, sizeof ret);
+	f = gpa_check(&m->g, regs->rbp + 8, 8);
+	if (f)
+		memcpy(&chain, f, sizeof chain);
+	for (unsigned i = 0; i < m->img.nsegs; i++) {
+		const struct image_seg *s = &m->img.segs[i];
+		if ((s->flags & PF_X) && ret > s->vaddr &&
+		    ret - s->vaddr <= s->memsz && ret != chain) {
+			print_addr(&m->img, "  ?   ", ret - 1);
+			return;
+		}
+	}
+}
+
+/*
  * Walks saved (rbp, return address) pairs up the stack. Recursion shows
  * as one line and a count, so a stack overflow's report stays short.
  */
@@ -72,6 +101,7 @@ static void backtrace(struct monitor *m, const struct kvm_regs *regs)
 	char what[24];
 
 	print_addr(&m->img, "  #0  ", regs->rip);
+	top_of_stack(m, regs);
 	for (int depth = 1; depth < BT_WALK_MAX; depth++) {
 		const void *p = gpa_check(&m->g, fp, sizeof frame);
 		if (!p || (fp & 7))

@@ -41,6 +41,7 @@ for mon in "$KILN_ROOT/bin/kiln-kvm" "$KVM_ASAN"; do
 	run_case "$tag: unknown hypercall" "$mon" 1 "guest called unknown hypercall 42" "$G" unknown
 	run_case "$tag: write to its own text (no IDT): report" "$mon" 1 "triple fault" "$G" textwrite
 	run_case "$tag: write to its own text: symbolised RIP" "$mon" 1 "m_textwrite+0x" "$G" textwrite
+	run_case "$tag: frameless leaf: the caller from the stack top" "$mon" 1 "?   0x" "$G" textwrite
 	run_case "$tag: write to its own text (IDT): #PF, write" "$mon" 3 "exception #PF at rip" "$G" idt textwrite
 	run_case "$tag: write to read-only data (IDT): #PF" "$mon" 3 "exception #PF" "$G" idt rodatawrite
 	run_case "$tag: jump into data (IDT): #PF on fetch (NX)" "$mon" 3 "cr2 0x102000 error 0x11" "$G" idt jumpdata
