@@ -77,7 +77,8 @@ int guest_net(const struct kvm_boot_info *bi, const char *args)
 	struct kvm_hc_net_info ni = {0};
 	static const uint8_t ip_me[4] = {10, 0, 0, 2},
 			     ip_peer[4] = {10, 0, 0, 1};
-	uint8_t *f = frames[0];
+	static uint8_t req[64];
+	uint8_t *f = req;
 	struct kvm_frame tab[4];
 
 	hc(KVM_HC_NET_INFO, &ni);
@@ -94,13 +95,14 @@ int guest_net(const struct kvm_boot_info *bi, const char *args)
 	f[18] = 6, f[19] = 4, f[20] = 0, f[21] = 1;
 	for (int i = 0; i < 4; i++)
 		f[28 + i] = ip_me[i], f[38 + i] = ip_peer[i];
-	tab[0] = (struct kvm_frame){(uintptr_t)f, 42, 0};
-	struct kvm_hc_net_send s = {0, 1, (uintptr_t)tab, 0, 0};
-	hc(KVM_HC_NET_SEND, &s);
-	if (s.ret || s.sent != 1)
-		return 21;
+	/* The request again every 100 ms: the tap's link may come up late. */
 	for (int tries = 0; tries < 50; tries++) {
 		struct kvm_hc_poll p = {100 * 1000 * 1000, 0};
+		struct kvm_hc_net_send s = {0, 1, (uintptr_t)tab, 0, 0};
+		tab[0] = (struct kvm_frame){(uintptr_t)f, 42, 0};
+		hc(KVM_HC_NET_SEND, &s);
+		if (s.ret || s.sent != 1)
+			return 21;
 		hc(KVM_HC_POLL, &p);
 		if (!(p.ready & 1))
 			continue;
