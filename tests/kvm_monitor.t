@@ -58,6 +58,20 @@ for mon in "$KILN_ROOT/bin/kiln-kvm" "$KVM_ASAN"; do
 	run_case "$tag: backtrace names the callers" "$mon" 1 "guest_main+0x" "$G" unknown
 done
 
+# Random hypercall structs (the guest's "hcfuzz SEED"), ASan monitor: each
+# run performs its calls or ends with a message and status 1.
+head -c 65536 /dev/zero >"$T_TMP/fuzz.img"
+bad=0
+for seed in $(seq 1 150); do
+	err=$(timeout 20 "$KVM_ASAN" --disk="$T_TMP/fuzz.img" "$KVM_GUESTS/guest-blk.elf" hcfuzz $seed 2>&1 >/dev/null); rc=$?
+	case $rc:$err in
+	0:* | "1:kiln-kvm: "*) kvm_sane "$err" && continue ;;
+	esac
+	bad=$((bad + 1))
+	[ $bad -le 3 ] && echo "# hcfuzz $seed: status $rc: $(printf %s "$err" | head -c 300)"
+done
+eq "kvm-asan: 150 runs of random hypercalls: a message and status 1, or success" "$bad" 0
+
 # SSE2: works on hardware KVM; a KVM that emulates guest code refuses it.
 out=$(timeout 20 "$KILN_ROOT/bin/kiln-kvm" "$G" sse 2>&1); rc=$?
 case $out in

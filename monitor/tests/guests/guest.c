@@ -282,6 +282,71 @@ static int m_mmio(void)
 	return *(volatile int *)(uintptr_t)va;
 }
 
+/*
+ * Hypercalls with random structs (seeded from the start line): GPAs and
+ * lengths mixed from in-range, edge and wild values. The monitor must
+ * either perform a call or end the guest with its message, never crash.
+ * POLL and HALT are left out (a random deadline could wait for ever).
+ */
+static uint64_t fuzz_x;
+static uint64_t rnd(void)
+{
+	fuzz_x ^= fuzz_x << 13;
+	fuzz_x ^= fuzz_x >> 7;
+	fuzz_x ^= fuzz_x << 17;
+	return fuzz_x;
+}
+
+static uint64_t fuzz_word(uint64_t self)
+{
+	switch (rnd() % 16) {
+	case 8: /* mostly plausible values, so that calls get deep */
+	case 9:
+	case 10:
+		return bi->heap_start + rnd() % 65536;
+	case 11:
+	case 12:
+	case 13:
+		return rnd() % 4 + 1;
+	case 0:
+		return rnd() % 300;
+	case 1:
+		return bi->mem_size - rnd() % 8192;
+	case 2:
+		return bi->heap_start + rnd() % 65536;
+	case 3:
+		return rnd();
+	case 4:
+		return 0;
+	case 5:
+		return self;
+	case 6:
+		return 0xffffffffu - rnd() % 16;
+	default:
+		return rnd() % 4 + 1;
+	}
+}
+
+static int m_hcfuzz(void)
+{
+	static uint64_t s[16];
+	fuzz_x = 0x9e3779b97f4a7c15ull ^ (uint64_t)num(args) << 1;
+	for (int i = 0; i < 300; i++) {
+		unsigned call = rnd() % 32 ? rnd() % KVM_HC_COUNT
+					   : KVM_HC_COUNT + rnd() % 300;
+		uint64_t gpa = (uintptr_t)s;
+		if (call == KVM_HC_HALT || call == KVM_HC_POLL)
+			call = KVM_HC_WALLTIME;
+		for (int k = 0; k < 16; k++)
+			s[k] = fuzz_word((uintptr_t)s);
+		if (rnd() % 8 == 0)
+			gpa = fuzz_word((uintptr_t)s);
+		hc(call, (void *)(uintptr_t)(uint32_t)gpa);
+	}
+	puts_("hcfuzz survived\n");
+	return 0;
+}
+
 static int m_sse(void)
 {
 	int r = guest_sse();
@@ -390,6 +455,7 @@ static const struct {
 	{"block", m_block, 0},
 	{"net", m_net, 0},
 	{"mmio", m_mmio, 0},
+	{"hcfuzz", m_hcfuzz, 0},
 };
 
 int guest_main(const struct kvm_boot_info *b);
