@@ -7,6 +7,8 @@
  *   stats: stack rx_frames=12 tx_frames=9 ip_in=8 ... icmp_out=4
  *   stats: drops ipv4_bad_ihl=1 tcp_bad_option=3
  *
+ * preceded, at log=info, by lib/net's own report (net_stats_log).
+ *
  * The signal arrives through a signalfd on the loop, not a handler, so
  * the printing runs as an ordinary callback between two steps of the
  * stack, never in the middle of one, and needs no extra system calls
@@ -72,6 +74,12 @@ void direct_stats_print(void)
 	static const char *const tap_drop_names[] = {DIRECT_TAP_DROPS};
 	struct line l = {.len = 0};
 	uint64_t d[DIRECT_TAP_NDROPS];
+
+	/* The stack's own report (at log=info): every counter, the events
+	 * of its policies included (ARP conflicts, overlapping fragments,
+	 * ...). The "stats:" lines below repeat the main ones in one
+	 * machine-readable form, "stats: drops" last (tests wait for it). */
+	net_stats_log();
 
 	for (size_t i = 0; i < direct_ntaps(); i++) {
 		const struct netif *n = direct_tap_netif(i);
