@@ -25,6 +25,7 @@ run_case() {
 }
 
 G=$KVM_GUESTS/guest.elf
+DATA=$(printf '0x%x' "0x$(nm "$G" | awk '$3 == "data_code" { print $1 }')")
 for mon in "$KILN_ROOT/bin/kiln-kvm" "$KVM_ASAN"; do
 	tag=kvm; [ "$mon" = "$KVM_ASAN" ] && tag=kvm-asan
 	run_case "$tag: hello prints its arguments, exit 0" "$mon" 0 "hello: a b" "$G" hello a b
@@ -44,8 +45,8 @@ for mon in "$KILN_ROOT/bin/kiln-kvm" "$KVM_ASAN"; do
 	run_case "$tag: frameless leaf: the caller from the stack top" "$mon" 1 "?   0x" "$G" textwrite
 	run_case "$tag: write to its own text (IDT): #PF, write" "$mon" 3 "exception #PF at rip" "$G" idt textwrite
 	run_case "$tag: write to read-only data (IDT): #PF" "$mon" 3 "exception #PF" "$G" idt rodatawrite
-	run_case "$tag: jump into data (IDT): #PF on fetch (NX)" "$mon" 3 "cr2 0x102000 error 0x11" "$G" idt jumpdata
-	run_case "$tag: jump into data (no IDT): report with RIP" "$mon" 1 "rip 0x102000" "$G" jumpdata
+	run_case "$tag: jump into data (IDT): #PF on fetch (NX)" "$mon" 3 "cr2 $DATA error 0x11" "$G" idt jumpdata
+	run_case "$tag: jump into data (no IDT): report with RIP" "$mon" 1 "rip $DATA" "$G" jumpdata
 	run_case "$tag: read page 0 (IDT): #PF at 0x8" "$mon" 3 "cr2 0x8 error 0x0" "$G" idt page0
 	run_case "$tag: read page 0 (no IDT): CR2 in the report" "$mon" 1 "cr2 0x8" "$G" page0
 	run_case "$tag: triple fault (ud2, no IDT)" "$mon" 1 "guest triple fault" "$G" ud2
