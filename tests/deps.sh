@@ -8,12 +8,15 @@ need="socat:socat curl:curl sha256sum:coreutils timeout:coreutils
 ip:iproute2 ping:iputils-ping awk:gawk gcc:gcc make:make bash:bash
 od:coreutils cmp:diffutils clang-format:clang-format
 arping:iputils-arping dnsmasq:dnsmasq-base ss:iproute2
-nsd:nsd kdig:knot-dnsutils dig:dnsutils python3:python3"
+nsd:nsd kdig:knot-dnsutils dig:dnsutils python3:python3
+slowhttptest:slowhttptest"
 missing=""
 for pair in $need; do
 	cmd=${pair%%:*} pkg=${pair#*:}
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done
+# zlib for lib/http's build-time site generator (gzip variants)
+[ -e /usr/include/zlib.h ] || missing="$missing zlib1g-dev"
 # libc headers for the unit tests' sanitizers
 [ -e /usr/lib/gcc/x86_64-linux-gnu/12/libasan.so ] || missing="$missing libasan8"
 [ -e /usr/lib/gcc/x86_64-linux-gnu/12/libubsan.so ] || missing="$missing libubsan1"
