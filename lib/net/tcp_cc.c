@@ -43,8 +43,9 @@ void tcp_cc_ack(struct tcp_conn *c, uint32_t acked)
 	if (c->in_recovery) {
 		if (seq_ge(c->snd_una, c->recover)) {
 			/* RFC 6582 3.2 step 3: full ACK, leave recovery with
-			 * cwnd = min(ssthresh, FlightSize + SMSS). */
-			uint32_t w = flight(c) + c->mss;
+			 * cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS). */
+			uint32_t f = flight(c);
+			uint32_t w = (f > c->mss ? f : c->mss) + c->mss;
 			c->cwnd = w < c->ssthresh ? w : c->ssthresh;
 			c->in_recovery = false;
 			c->dupacks = 0;
@@ -91,8 +92,10 @@ void tcp_cc_dupack(struct tcp_conn *c)
 	if (c->dupacks != 3)
 		return;
 	/* RFC 6582 3.2 step 2: only when the ACK covers more than
-	 * `recover`, so one window's losses start one recovery. */
-	if (!seq_gt(c->snd_una, c->recover))
+	 * `recover`, so one window's losses start one recovery. The RFC's
+	 * recover is the highest sequence number sent, SND.MAX - 1; ours is
+	 * SND.MAX, so "covers more than" is SND.UNA >= recover. */
+	if (seq_lt(c->snd_una, c->recover))
 		return;
 	c->ssthresh = half_flight(c);
 	c->recover = c->snd_max;

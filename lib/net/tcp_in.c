@@ -103,6 +103,12 @@ static void listen_input(struct tcp_listener *l, const struct tcp_hdr *h,
 	c->max_snd_wnd = c->snd_wnd;
 	c->snd_wl1 = h->seq;
 	c->snd_wl2 = c->iss;
+	/* Time the SYN-ACK: the handshake's ACK is the first RTT sample
+	 * (RFC 6298 2.2), instead of running on the 1 s initial RTO until
+	 * the first data is acknowledged. */
+	c->rtt_timing = true;
+	c->rtt_seq = c->iss;
+	c->rtt_start = loop_now();
 	tcp_cc_init(c);
 	tcp_conn_hash(c);
 	tcp_backlog_add(l, c);
@@ -394,6 +400,23 @@ static void established_from_synrcvd(struct tcp_conn *c,
 		tcp_life_arm(c);
 }
 
+/*
+ * The peer's window opens after zero-window probing: the probe byte past
+ * the old window was most likely dropped, so send again from SND.UNA now
+ * rather than after a backed-off RTO, and forget the probes' backoff (the
+ * peer answered them all).
+ */
+static void window_reopened(struct tcp_conn *c)
+{
+	if (!seq_gt(c->snd_nxt, c->snd_una))
+		return;
+	c->snd_nxt = c->snd_una;
+	c->rtt_timing = false;
+	c->retries = 0;
+	tcp_rtx_stop(c);
+	tcp_rto_reset(c);
+}
+
 /* RFC 9293 3.10.7.4 fifth, with RFC 5961 5.2. False: stop here. */
 static bool ack_input(struct tcp_conn *c, const struct tcp_hdr *h)
 {
@@ -444,13 +467,17 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_hdr *h)
 			return false;
 	} else if (ack == c->snd_una && h->payload.len == 0 &&
 		   !(h->flags & (TCP_FLAG_SYN | TCP_FLAG_FIN)) &&
-		   wnd == c->snd_wnd && c->snd_max != c->snd_una) {
-		tcp_cc_dupack(c); /* RFC 5681 2: a duplicate ACK */
+		   wnd == c->snd_wnd && wnd != 0 && c->snd_max != c->snd_una) {
+		/* RFC 5681 2: a duplicate ACK. Not with a zero window: those
+		 * are the answers to our window probes. */
+		tcp_cc_dupack(c);
 	}
 	/* Window update (RFC 9293 3.10.7.4: SND.WL1/WL2 order them). */
 	if (seq_ge(ack, c->snd_una) &&
 	    (seq_lt(c->snd_wl1, h->seq) ||
 	     (c->snd_wl1 == h->seq && seq_le(c->snd_wl2, ack)))) {
+		if (c->snd_wnd == 0 && wnd != 0)
+			window_reopened(c);
 		c->snd_wnd = wnd;
 		c->snd_wl1 = h->seq;
 		c->snd_wl2 = ack;

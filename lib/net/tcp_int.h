@@ -336,6 +336,8 @@ void tcp_rtx_stop(struct tcp_conn *c);
 void tcp_persist_check(struct tcp_conn *c);
 /* An RTT sample in ns (RFC 6298 2.2, 2.3). */
 void tcp_rtt_sample(struct tcp_conn *c, uint64_t rtt_ns);
+/* RTO from SRTT and RTTVAR again, without backoff (2.3; 2.1 with none). */
+void tcp_rto_reset(struct tcp_conn *c);
 /* Schedule the delayed ACK. */
 void tcp_dack_arm(struct tcp_conn *c);
 /* Re-arm the life timer: the earliest of keep-alive and close timeout. */

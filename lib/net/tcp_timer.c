@@ -47,6 +47,15 @@ void tcp_rtt_sample(struct tcp_conn *c, uint64_t rtt_ns)
 		c->rttvar_us = c->rttvar_us - c->rttvar_us / 4 + d / 4;
 		c->srtt_us = c->srtt_us - c->srtt_us / 8 + r / 8;
 	}
+	tcp_rto_reset(c);
+}
+
+void tcp_rto_reset(struct tcp_conn *c)
+{
+	if (c->srtt_us == 0) {
+		c->rto_ns = TCP_RTO_INIT;
+		return;
+	}
 	uint64_t var = 4ull * c->rttvar_us;
 	if (var < 1000) /* G: our clock granularity, call it 1 ms */
 		var = 1000;
@@ -135,6 +144,7 @@ static void persist_fire(struct tcp_conn *c)
 		return;
 	tcp_send_data_at(c, c->snd_nxt, 1);
 	c->snd_nxt++;
+	backoff(c); /* the next probe waits twice as long */
 	tcp_rtx_arm(c);
 }
 
