@@ -142,8 +142,7 @@ void ipv4_deliver(struct ipv4_rx *rx)
 			net.drops[NET_DROP_IPV4_FRAGMENT]++;
 			return;
 		}
-		net.tcp_in++;
-		tcp_input(nb, &rx->h);
+		tcp_input(nb, &rx->h); /* TCP counts net.tcp_in */
 		return;
 	default:
 		/* RFC 1122 3.2.2.1: protocol unreachable (not for

@@ -14,7 +14,7 @@ include lib/net/files.mk
 
 CC ?= cc
 FUZZ_CC ?= clang
-NET_FUZZ = eth arp ipv4 icmp udp tcp dhcp
+NET_FUZZ = eth arp ipv4 icmp udp tcp dhcp stack
 FUZZ_DIR = lib/net/fuzz
 FUZZ_CFLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -Ilib/net
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -37,6 +37,26 @@ build/fuzz/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DEPS)
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $< $(NET_WIRE_SRCS)
+
+# The whole-stack target (fuzz_stack.c, which has its own fake platform)
+# links the stack itself, lib/core, the fake image and the fake netif;
+# seeds: mkstack.py.
+include lib/core/files.mk
+STACK_FUZZ_SRCS = $(NET_SRCS) $(CORE_SRCS) lib/core/tests/fakeimage.c \
+	lib/net/tests/fakenet.c
+STACK_FUZZ_CFLAGS = $(FUZZ_CFLAGS) -Ilib/core -Ilib/core/tests -Ilib/net/tests
+STACK_FUZZ_DEPS = $(STACK_FUZZ_SRCS) $(FUZZ_DEPS) $(wildcard lib/core/*.h \
+	lib/core/tests/*.h lib/net/tests/*.h)
+
+build/fuzz/replay_stack: $(FUZZ_DIR)/fuzz_stack.c $(FUZZ_DIR)/replay.c $(STACK_FUZZ_DEPS)
+	@mkdir -p build/fuzz
+	$(CC) $(STACK_FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ $(FUZZ_DIR)/replay.c $< \
+		$(STACK_FUZZ_SRCS)
+
+build/fuzz/fuzz_stack: $(FUZZ_DIR)/fuzz_stack.c $(STACK_FUZZ_DEPS)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(STACK_FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $< $(STACK_FUZZ_SRCS)
 
 FUZZ_TIME ?= 60
 fuzz-run: fuzzers
