@@ -7,9 +7,11 @@
  * flags - 0 + space #; width and precision, each also as '*'. Not
  * supported: %n (it writes through an argument: a format-string attack's
  * favourite; here it consumes its pointer and writes nothing), and
- * floating point (%f %e %g %a consume a double and print "?"): Kiln has no
- * floating-point code. An unknown conversion character is printed as it
- * stands. Returns the length the whole output would have, as C says.
+ * floating point (%f %e %g %a print "?", and consume a double where the
+ * compiler can pass one; kvm images are built with general registers
+ * only): Kiln has no floating-point code. An unknown conversion character is
+ * printed as it stands. Returns the length the whole output would have, as C
+ * says.
  */
 #ifndef KILN_LIBC_STDIO_H
 #define KILN_LIBC_STDIO_H

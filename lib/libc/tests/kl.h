@@ -25,6 +25,7 @@ char *kl_strrchr(const char *s, int c);
 char *kl_strstr(const char *h, const char *n);
 size_t kl_strspn(const char *s, const char *a);
 size_t kl_strcspn(const char *s, const char *r);
+char *kl_strpbrk(const char *s, const char *a);
 char *kl_strcpy(char *d, const char *s);
 char *kl_strncpy(char *d, const char *s, size_t n);
 char *kl_strcat(char *d, const char *s);

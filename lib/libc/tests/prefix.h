@@ -19,6 +19,7 @@
 #define strrchr	      kl_strrchr
 #define strstr	      kl_strstr
 #define strspn	      kl_strspn
+#define strpbrk	      kl_strpbrk
 #define strcspn	      kl_strcspn
 #define strcpy	      kl_strcpy
 #define strncpy	      kl_strncpy

@@ -114,7 +114,8 @@ static void str_ops(void)
 				    sign(kl_strcasecmp(a, b)) ||
 			    strstr(a, b) != kl_strstr(a, b) ||
 			    strspn(a, b) != kl_strspn(a, b) ||
-			    strcspn(a, b) != kl_strcspn(a, b))
+			    strcspn(a, b) != kl_strcspn(a, b) ||
+			    strpbrk(a, b) != kl_strpbrk(a, b))
 				bad++;
 			for (size_t m = 0; m < 6; m++)
 				if (sign(strncmp(a, b, m)) !=
