@@ -40,6 +40,10 @@ GEN_OBJS := $(OBJ)/gen/kiln_image.c.o $(OBJ)/gen/kiln_kv.S.o
 ifneq ($(strip $(GEN_SRCS)),)
 GEN_OBJS += $(OBJ)/gen/app_gen.c.o
 endif
+# Generated sources that only this target's images have (e.g. kvm's device
+# note): TARGET_GEN_SRCS from mk/target-$(TARGET).mk, names in gen/ that
+# kiln build writes (the target table's gen hook, tools/targets.h).
+GEN_OBJS += $(patsubst %,$(OBJ)/gen/%.o,$(TARGET_GEN_SRCS))
 OBJS := $(APP_OBJS) $(KILN_OBJS) $(GEN_OBJS)
 
 KILN_CFLAGS := -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra \
@@ -79,6 +83,10 @@ $(OBJ)/kiln/%.S.o: $(KILN_HOME)/%.S $(VARS_MK)
 # keys.stamp holds the sealed key values; kiln_image.c changes with them
 # anyway, the stamp makes the dependency explicit.
 $(OBJ)/gen/kiln_image.c.o: $(GEN)/kiln_image.c $(GEN)/keys.stamp $(VARS_MK)
+	@mkdir -p $(@D)
+	$(CC) $(KILN_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(OBJ)/gen/%.c.o: $(GEN)/%.c $(VARS_MK)
 	@mkdir -p $(@D)
 	$(CC) $(KILN_CFLAGS) -MMD -MP -c -o $@ $<
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gen.h"
+#include "targets.h"
 #include "util.h"
 
 static const char *const enum_names[] = {
@@ -300,6 +301,9 @@ void gen_write_all(const struct manifest *m, const struct kv_set *kv,
 	write_gen(dir, "kiln_config.h", gen_config_h(m));
 	write_gen(dir, "keys.stamp", gen_keys_stamp(m));
 	write_gen(dir, "kv.stamp", gen_kv_stamp(kv));
+	const struct target *t = target_find(p->target);
+	if (t && t->gen)
+		write_gen(dir, t->gen_name, t->gen(m));
 	write_gen(dir, "build.keys", gen_build_keys(m));
 	write_gen(dir, "kv.list", gen_kv_list(kv));
 	/* last: make re-reads it, and every object depends on it */

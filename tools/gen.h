@@ -41,6 +41,9 @@ char *gen_kv_stamp(const struct kv_set *kv);
 char *gen_build_keys(const struct manifest *m);
 char *gen_kv_list(const struct kv_set *kv);
 
+/* gen/kiln_kvm.c for the kvm target (gen_kvm.c; see targets.h's gen). */
+char *gen_kvm_c(const struct manifest *m);
+
 /* Append s to b escaped for a make prerequisite list. */
 struct sbuf;
 void gen_add_make_word(struct sbuf *b, const char *s);

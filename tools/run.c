@@ -8,6 +8,12 @@
  * Device options first, one per declared device of that kind at most, in
  * the manifest's device order; then the start keys; then always "--", so
  * that an appliance argument can never be mistaken for a key or option.
+ *
+ * A target with a runner (kvm: kiln-kvm, the monitor) starts the image
+ * through it instead, the options going to the runner:
+ *
+ *   RUNNER [--mem=MIB] [--net=TAP]... [--disk=FILE]... IMAGE \
+ *          [KEY=VALUE]... -- [ARGS]...
  */
 #include <errno.h>
 #include <stdio.h>
@@ -65,6 +71,41 @@ static void check_devices(const struct build *b, const struct cli_opts *o)
 	}
 }
 
+/*
+ * The target's runner program: beside the kiln executable (bin/ in the
+ * source tree, PREFIX/bin installed), else on PATH. Dies when it is in
+ * neither. Caller frees.
+ */
+static char *find_runner(const char *name)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0'; /* absolute: there is a slash */
+		char *p = path_join(exe, name);
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	const char *path = getenv("PATH");
+	char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
+	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		char *p = path_join(d, name);
+		if (access(p, X_OK) == 0) {
+			free(copy);
+			return p;
+		}
+		free(p);
+	}
+	free(copy);
+	kiln_die("cannot find %s, which runs %s images, beside kiln (%s) or "
+		 "on PATH (make builds it into bin/)",
+		 name, name, n > 0 ? exe : "?");
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -77,8 +118,13 @@ int cmd_run(int argc, char **argv)
 	check_devices(&b, &o);
 	build_make(&b);
 
+	char *runner = b.target->runner ? find_runner(b.target->runner) : NULL;
 	args = xappend(args, &n, sizeof(*args));
-	args[n - 1] = b.image;
+	args[n - 1] = runner ? runner : b.image;
+	if (runner && o.mem) {
+		args = xappend(args, &n, sizeof(*args));
+		args[n - 1] = xasprintf("--mem=%s", o.mem);
+	}
 	for (size_t i = 0; i < o.nnets; i++) {
 		args = xappend(args, &n, sizeof(*args));
 		args[n - 1] = xasprintf("--net=%s", o.nets[i]);
@@ -86,6 +132,10 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < o.ndisks; i++) {
 		args = xappend(args, &n, sizeof(*args));
 		args[n - 1] = xasprintf("--disk=%s", o.disks[i]);
+	}
+	if (runner) {
+		args = xappend(args, &n, sizeof(*args));
+		args[n - 1] = b.image;
 	}
 	for (size_t i = 0; i < b.nstart_keys; i++) {
 		args = xappend(args, &n, sizeof(*args));
@@ -101,6 +151,6 @@ int cmd_run(int argc, char **argv)
 
 	fflush(stdout);
 	fflush(stderr);
-	execv(b.image, args);
-	kiln_die_errno("cannot start %s", b.image);
+	execv(args[0], args);
+	kiln_die_errno("cannot start %s", args[0]);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "gen.h"
 #include "targets.h"
 #include "util.h"
 
@@ -162,10 +163,13 @@ const struct target targets[] = {
 	},
 	{
 		.name = "kvm",
-		.status = TARGET_NOT_YET,
+		.status = TARGET_IMPLEMENTED,
 		.about = "bare VM under kiln-kvm, Kiln's own KVM monitor",
 		.kiln_stack = true,
 		.needs_tap = true,
+		.gen_name = "kiln_kvm.c",
+		.gen = gen_kvm_c,
+		.runner = "kiln-kvm",
 		.machine = machine_kvm,
 	},
 	{

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct manifest;
+
 enum target_status {
 	TARGET_IMPLEMENTED, /* kiln build works */
 	TARGET_NOT_YET,	    /* designed, not implemented yet: refused */
@@ -29,6 +31,21 @@ struct target {
 	bool kiln_stack;
 	/* kiln run needs one --net TAP per net device of the manifest. */
 	bool needs_tap;
+	/*
+	 * Optional: one more generated source that only this target's images
+	 * have, gen/<gen_name>, whose text gen returns (caller frees; it may
+	 * die with a message naming the manifest). mk/target-NAME.mk compiles
+	 * it (TARGET_GEN_SRCS). kvm: the device note (tools/gen_kvm.c).
+	 */
+	const char *gen_name;
+	char *(*gen)(const struct manifest *m);
+	/*
+	 * Optional: the program kiln run starts the image with, looked up
+	 * beside the kiln executable, then on PATH; it gets the --mem, --net
+	 * and --disk options, then the image, then the start line. NULL: the
+	 * image is itself the program.
+	 */
+	const char *runner;
 	/*
 	 * Can this machine run the target's images? Returns true, or false
 	 * with the reason in why. Required. Must not change anything.

@@ -1,0 +1,240 @@
+/*
+ * Net devices on the kvm target: the NET_* hypercalls, one struct netif
+ * per `device net` of the manifest, with Kiln's stack (lib/net) on top.
+ *
+ * Each exit costs microseconds here, so frames move in batches of up to
+ * KVM_NET_BATCH_MAX per hypercall both ways:
+ *  - send: the stack hands over a chain; we describe up to 64 frames in
+ *    one array of struct kvm_frame (their addresses are the netbufs'
+ *    data: guest memory is identity mapped) and make one NET_SEND. The
+ *    monitor copies the frames to the tap before it returns, so every
+ *    buffer is freed right after the call; frames it could not write are
+ *    counted (tx_drops) and gone, as netif.h allows.
+ *  - receive: when POLL says the device has input, we lend the monitor up
+ *    to 64 empty netbufs in one NET_RECV, chain the filled ones and give
+ *    the chain to the stack in one input call (so the answers to a burst
+ *    also leave as one batch). While the monitor says `more`, we go again,
+ *    at most NET_RX_PASSES times, then let the loop run timers.
+ * With the pool empty, frames are still drained into a small discard
+ * area (and counted) so that a device that stays ready cannot make the
+ * loop spin on POLL exits.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <kiln/kiln.h>
+#include <kiln/log.h>
+#include <kiln/loop.h>
+#include <kiln/netbuf.h>
+#include <kiln/netif.h>
+
+#include "kvm.h"
+
+#define NET_MAX_DEVS  4
+#define NET_RX_PASSES 4
+#define NET_RX_ROOM   (NETBUF_SIZE - NETBUF_HEADROOM)
+#define NET_DISCARD   4 /* frames drained per call with the pool empty */
+
+struct kvm_net {
+	struct netif nif;
+	unsigned dev; /* boot-order index: the hypercalls' dev, POLL's bit */
+	uint64_t rx_nobuf, rx_early, tx_toobig, tx_unsent;
+};
+
+static struct kvm_net nets[NET_MAX_DEVS];
+static unsigned nnets;
+static struct kvm_net *by_dev[KVM_MAX_DEVS];
+
+/* The batch descriptors: used only inside one call, never both at once. */
+static struct kvm_frame frames[KVM_NET_BATCH_MAX];
+static struct netbuf *bufs[KVM_NET_BATCH_MAX];
+static uint8_t discard[NET_DISCARD][KVM_NET_FRAME_MAX];
+
+static unsigned net_send(struct netif *nif, struct netbuf *chain);
+
+static const struct netif_ops net_ops = {
+	.send = net_send,
+};
+
+int kvm_net_open(unsigned i, const struct kvm_boot_dev *d, char *why,
+		 size_t whylen)
+{
+	struct kvm_hc_net_info info = {.dev = i};
+	struct kvm_net *n;
+
+	if (nnets == NET_MAX_DEVS) {
+		snprintf(why, whylen, "too many net devices (max %d)",
+			 NET_MAX_DEVS);
+		return -1;
+	}
+	kvm_hypercall(KVM_HC_NET_INFO, &info);
+	if (info.ret < 0) {
+		snprintf(why, whylen, "the monitor has no backend for it (%s)",
+			 strerror(-info.ret));
+		return -1;
+	}
+	n = &nets[nnets++];
+	n->dev = i;
+	n->nif.ops = &net_ops;
+	n->nif.name = d->name;
+	memcpy(n->nif.mac, info.mac, sizeof n->nif.mac);
+	n->nif.mtu = info.mtu ? info.mtu : 1500;
+	by_dev[i] = n;
+	/* The device can produce frames for as long as the image runs. */
+	loop_ref();
+	return 0;
+}
+
+int kvm_net_attach_all(char *why, size_t whylen)
+{
+	for (unsigned k = 0; k < nnets; k++) {
+		struct netif *nif = &nets[k].nif;
+		int err = kvm_gen_net_attach(nif);
+		if (err < 0) {
+			snprintf(why, whylen, "device %s (net): %s", nif->name,
+				 strerror(-err));
+			return -1;
+		}
+		log_info("%s: mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u",
+			 nif->name, nif->mac[0], nif->mac[1], nif->mac[2],
+			 nif->mac[3], nif->mac[4], nif->mac[5], nif->mtu);
+	}
+	return 0;
+}
+
+bool kvm_net_is(unsigned i)
+{
+	return i < KVM_MAX_DEVS && by_dev[i];
+}
+
+/* One NET_SEND for frames[0..count); returns how many the monitor sent. */
+static unsigned send_batch(struct kvm_net *n, unsigned count)
+{
+	struct kvm_hc_net_send s = {
+		.dev = n->dev,
+		.count = count,
+		.frames = (uint64_t)(uintptr_t)frames,
+	};
+
+	kvm_hypercall(KVM_HC_NET_SEND, &s);
+	if (s.ret < 0 || s.sent > count)
+		s.sent = 0;
+	return s.sent;
+}
+
+static unsigned net_send(struct netif *nif, struct netbuf *chain)
+{
+	struct kvm_net *n = (struct kvm_net *)nif;
+	unsigned accepted = 0;
+
+	while (chain) {
+		unsigned count = 0, sent;
+
+		while (chain && count < KVM_NET_BATCH_MAX) {
+			struct netbuf *nb = chain;
+			chain = nb->next;
+			nb->next = NULL;
+			if (nb->len == 0 || nb->len > KVM_NET_FRAME_MAX) {
+				n->tx_toobig++;
+				nif->tx_drops++;
+				netbuf_free(nb);
+				continue;
+			}
+			frames[count].addr = (uint64_t)(uintptr_t)nb->data;
+			frames[count].len = nb->len;
+			frames[count].cap = 0;
+			bufs[count++] = nb;
+		}
+		if (count == 0)
+			break;
+		sent = send_batch(n, count);
+		/* The monitor sends in order: the first `sent` went out. */
+		for (unsigned k = 0; k < count; k++) {
+			if (k < sent) {
+				nif->tx_frames++;
+				nif->tx_bytes += bufs[k]->len;
+			} else {
+				n->tx_unsent++;
+				nif->tx_drops++;
+			}
+			netbuf_free(bufs[k]);
+		}
+		accepted += sent;
+	}
+	return accepted;
+}
+
+/*
+ * One NET_RECV of up to KVM_NET_BATCH_MAX frames into fresh netbufs (or
+ * the discard area when the pool is empty). Appends what arrived to
+ * *tail; returns the monitor's `more`.
+ */
+static bool recv_batch(struct kvm_net *n, struct netbuf ***tail)
+{
+	struct kvm_hc_net_recv r = {.dev = n->dev,
+				    .frames = (uint64_t)(uintptr_t)frames};
+	unsigned count = 0;
+
+	while (count < KVM_NET_BATCH_MAX) {
+		struct netbuf *nb = netbuf_alloc();
+		if (!nb)
+			break;
+		bufs[count] = nb;
+		frames[count].addr = (uint64_t)(uintptr_t)nb->data;
+		frames[count].len = 0;
+		frames[count].cap = NET_RX_ROOM;
+		count++;
+	}
+	bool nobuf = count == 0;
+	if (nobuf)
+		for (; count < NET_DISCARD; count++) {
+			frames[count].addr =
+				(uint64_t)(uintptr_t)discard[count];
+			frames[count].len = 0;
+			frames[count].cap = KVM_NET_FRAME_MAX;
+		}
+	r.count = count;
+	kvm_hypercall(KVM_HC_NET_RECV, &r);
+	if (r.ret < 0 || r.received > count)
+		r.received = 0;
+	for (unsigned k = 0; k < count; k++) {
+		uint32_t len = frames[k].len;
+		if (k >= r.received || nobuf || !n->nif.input ||
+		    len > frames[k].cap) {
+			if (k < r.received) {
+				n->nif.rx_drops++;
+				if (nobuf)
+					n->rx_nobuf++;
+				else
+					n->rx_early++;
+			}
+			if (!nobuf)
+				netbuf_free(bufs[k]);
+			continue;
+		}
+		bufs[k]->len = len;
+		n->nif.rx_frames++;
+		n->nif.rx_bytes += len;
+		**tail = bufs[k];
+		*tail = &bufs[k]->next;
+	}
+	return r.ret >= 0 && r.more;
+}
+
+void kvm_net_ready(unsigned i)
+{
+	struct kvm_net *n = i < KVM_MAX_DEVS ? by_dev[i] : NULL;
+
+	if (!n)
+		return;
+	for (int pass = 0; pass < NET_RX_PASSES; pass++) {
+		struct netbuf *head = NULL, **tail = &head;
+		bool more = recv_batch(n, &tail);
+
+		if (head)
+			n->nif.input(&n->nif, head, n->nif.input_arg);
+		if (!more)
+			break;
+	}
+}

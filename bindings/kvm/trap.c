@@ -1,0 +1,261 @@
+/*
+ * CPU exceptions on the kvm target: our own GDT (the monitor's selectors,
+ * plus a TSS), the TSS's IST1 stack, and an IDT whose 32 exception gates
+ * all run on that stack. An exception is always a bug in the image (no
+ * device raises interrupts; the guest runs with interrupts off), so the
+ * handler reports and halts; nothing returns.
+ *
+ * The report goes out as the HALT hypercall's message (the monitor writes
+ * it to its stderr, like its own fault reports): the exception's name,
+ * error code, RIP, CR2 for a page fault with what the error code says
+ * (a write to read-only memory, an instruction fetch from no-execute
+ * memory, an unmapped page, a NULL pointer), "stack overflow" when CR2 is
+ * in the guard page below the stack, and a frame-pointer backtrace of
+ * addresses (`addr2line -e IMAGE ADDR` names them; the image keeps its
+ * symbols). The exit status follows what a shell shows for the signal a
+ * posix image would get: 139 (SIGSEGV) for page faults, protection
+ * faults and most others, 132 (SIGILL) for an invalid opcode, 136 (SIGFPE)
+ * for arithmetic faults, 133 (SIGTRAP) for breakpoints.
+ *
+ * A fault while reporting (a corrupt frame chain, say) must not loop: a
+ * second entry halts at once with a fixed message. Every gate uses IST1,
+ * so even then the handler starts on a known-good stack.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <kiln/image.h>
+#include <kiln/kiln.h>
+
+#include "kvm.h"
+
+#define NVEC	     32
+#define TSS_SEL	     0x18
+#define IST_STACK_SZ (16 * 1024)
+
+/* What start.S's trap_common leaves on the stack. */
+struct kvm_trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rdi, rsi, rbp, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+struct idt_gate {
+	uint16_t off_lo, sel;
+	uint8_t ist, type;
+	uint16_t off_mid;
+	uint32_t off_hi, reserved;
+};
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/*
+ * The GDT, TSS and IDT together, page-aligned so that setting them up
+ * touches one page (each first touch is an exit on a nested host). The
+ * GDT repeats the monitor's code and data descriptors at the same
+ * selectors, so no segment register needs reloading after lgdt.
+ */
+static struct {
+	uint64_t gdt[5]; /* null, code, data, TSS (two slots) */
+	struct tss tss;
+	struct idt_gate idt[NVEC];
+} tables __attribute__((aligned(4096)));
+
+static uint8_t ist_stack[IST_STACK_SZ] __attribute__((aligned(16)));
+
+extern const uint64_t kvm_trap_stubs[]; /* start.S: stub 0; 16 apart */
+
+void kvm_trap_init(void)
+{
+	uint64_t tss = (uint64_t)(uintptr_t)&tables.tss;
+	uint64_t lim = sizeof(struct tss) - 1;
+	uint64_t stub0 = kvm_trap_stubs[0];
+	struct desc_ptr gdtr = {sizeof tables.gdt - 1,
+				(uint64_t)(uintptr_t)tables.gdt};
+	struct desc_ptr idtr = {sizeof tables.idt - 1,
+				(uint64_t)(uintptr_t)tables.idt};
+
+	tables.gdt[KVM_BOOT_CS / 8] = 0x00af9b000000ffffull;
+	tables.gdt[KVM_BOOT_DS / 8] = 0x00cf93000000ffffull;
+	/* 64-bit available TSS (type 9), present */
+	tables.gdt[TSS_SEL / 8] = (lim & 0xffff) | (tss & 0xffffff) << 16 |
+				  0x89ull << 40 | ((lim >> 16) & 0xf) << 48 |
+				  ((tss >> 24) & 0xff) << 56;
+	tables.gdt[TSS_SEL / 8 + 1] = tss >> 32;
+	tables.tss.ist[0] = (uint64_t)(uintptr_t)(ist_stack + IST_STACK_SZ);
+	tables.tss.iomap_base = sizeof(struct tss); /* no I/O bitmap */
+	for (unsigned v = 0; v < NVEC; v++) {
+		uint64_t a = stub0 + 16 * v;
+		tables.idt[v] = (struct idt_gate){
+			.off_lo = (uint16_t)a,
+			.sel = KVM_BOOT_CS,
+			.ist = 1,
+			.type = 0x8e, /* present, DPL 0, interrupt gate */
+			.off_mid = (uint16_t)(a >> 16),
+			.off_hi = (uint32_t)(a >> 32),
+		};
+	}
+	__asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");
+	__asm__ volatile("ltr %w0" : : "r"(TSS_SEL) : "memory");
+	__asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
+}
+
+static const char *const names[NVEC] = {
+	[0] = "#DE divide error",
+	[1] = "#DB debug",
+	[2] = "NMI",
+	[3] = "#BP breakpoint",
+	[4] = "#OF overflow",
+	[5] = "#BR bound range",
+	[6] = "#UD invalid opcode",
+	[7] = "#NM device not available",
+	[8] = "#DF double fault",
+	[10] = "#TS invalid TSS",
+	[11] = "#NP segment not present",
+	[12] = "#SS stack-segment fault",
+	[13] = "#GP general protection fault",
+	[14] = "#PF page fault",
+	[16] = "#MF x87 floating-point error",
+	[17] = "#AC alignment check",
+	[18] = "#MC machine check",
+	[19] = "#XM SIMD floating-point error",
+	[20] = "#VE virtualization exception",
+	[21] = "#CP control protection",
+};
+
+static int status_for(unsigned vec)
+{
+	switch (vec) {
+	case 6:
+		return 128 + 4; /* SIGILL */
+	case 0:
+	case 16:
+	case 19:
+		return 128 + 8; /* SIGFPE */
+	case 1:
+	case 3:
+		return 128 + 5; /* SIGTRAP */
+	default:
+		return 128 + 11; /* SIGSEGV */
+	}
+}
+
+/* The report, built here rather than on a stack that may be the problem. */
+static char report[KVM_CMDLINE_MAX];
+static size_t used;
+static volatile int in_trap;
+
+static void add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void add(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (used >= sizeof report - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(report + used, sizeof report - used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		used += (size_t)n < sizeof report - used
+				? (size_t)n
+				: sizeof report - used - 1;
+}
+
+/* What a page fault's error code and address say, in words. */
+static void explain_pf(uint64_t err, uint64_t cr2)
+{
+	uint64_t guard = kvm_boot->stack_bottom - 4096;
+
+	if (cr2 >= guard && cr2 < kvm_boot->stack_bottom) {
+		add("stack overflow (address 0x%llx is in the guard page "
+		    "below the stack)\n",
+		    (unsigned long long)cr2);
+		return;
+	}
+	if (err & (1u << 4))
+		add("instruction fetch from %s address 0x%llx\n",
+		    err & 1 ? "no-execute (data)" : "unmapped",
+		    (unsigned long long)cr2);
+	else if ((err & 1) && (err & 2))
+		add("write to read-only address 0x%llx\n",
+		    (unsigned long long)cr2);
+	else
+		add("%s of unmapped address 0x%llx%s\n",
+		    err & 2 ? "write" : "read", (unsigned long long)cr2,
+		    cr2 < 4096 ? " (a NULL pointer)" : "");
+}
+
+/* Is [p, p + 16) inside guest memory and outside page 0? */
+static int frame_ok(uintptr_t p)
+{
+	uintptr_t guard = kvm_boot->stack_bottom - 4096;
+
+	return p >= 4096 && p % 8 == 0 && p + 16 <= kvm_boot->mem_size &&
+	       !(p + 16 > guard && p < kvm_boot->stack_bottom);
+}
+
+/* Append up to 32 return addresses walked from frame pointer fp. */
+static void add_backtrace(uintptr_t fp)
+{
+	for (int depth = 0; depth < 32 && fp && frame_ok(fp); depth++) {
+		const uint64_t *f = (const uint64_t *)fp;
+		if (!f[1])
+			break;
+		add("  0x%llx\n", (unsigned long long)f[1]);
+		if (f[0] <= fp) /* frames go up the stack; anything else is
+				   a corrupt chain */
+			break;
+		fp = (uintptr_t)f[0];
+	}
+}
+
+__attribute__((noreturn)) void kvm_trap(struct kvm_trap_frame *f);
+void kvm_trap(struct kvm_trap_frame *f)
+{
+	unsigned vec = (unsigned)f->vector;
+	uint64_t cr2 = 0;
+
+	if (in_trap)
+		kvm_halt(139, "kiln: fault while reporting a fault\n");
+	in_trap = 1;
+	if (vec == 14)
+		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	add("PANIC: %s: CPU exception %u (%s), error code 0x%llx\n",
+	    image_app_name, vec,
+	    vec < NVEC && names[vec] ? names[vec] : "reserved",
+	    (unsigned long long)f->error);
+	add("  rip 0x%llx rsp 0x%llx rbp 0x%llx cr2 0x%llx\n",
+	    (unsigned long long)f->rip, (unsigned long long)f->rsp,
+	    (unsigned long long)f->rbp, (unsigned long long)cr2);
+	add("  ");
+	if (vec == 14)
+		explain_pf(f->error, cr2);
+	else if (vec == 13 && f->error == 0)
+		add("a protection fault (a bad instruction operand, a "
+		    "non-canonical address, a privileged operation)\n");
+	else if (vec == 8)
+		add("a fault while the CPU was delivering another one\n");
+	else
+		add("an exception the image did not expect\n");
+	add("  backtrace (addr2line -e IMAGE ADDR names them):\n  0x%llx\n",
+	    (unsigned long long)f->rip);
+	add_backtrace((uintptr_t)f->rbp);
+	kvm_halt(status_for(vec), report);
+}
