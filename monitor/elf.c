@@ -14,13 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "monitor.h"
 
 #define IMAGE_MAX_SIZE (1ull << 30)
-#define IMAGE_MAX_SYMS (1u << 20)
 
 static int refuse(const struct image *img, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -44,10 +44,10 @@ static const void *file_at(const struct image *img, uint64_t off, uint64_t len)
 	return img->file + off;
 }
 
-static int read_file(struct image *img)
+static int map_file(struct image *img)
 {
 	struct stat st;
-	size_t done = 0;
+	void *p;
 	int fd = open(img->path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
@@ -61,24 +61,20 @@ static int read_file(struct image *img)
 		return refuse(img, "too large (%jd bytes)",
 			      (intmax_t)st.st_size);
 	}
-	img->file_size = (size_t)st.st_size;
-	img->file = malloc(img->file_size ? img->file_size : 1);
-	if (!img->file) {
+	if ((size_t)st.st_size < sizeof(Elf64_Ehdr)) {
 		close(fd);
-		return refuse(img, "out of memory");
+		return refuse(img,
+			      "truncated: %jd bytes, shorter than an ELF "
+			      "header",
+			      (intmax_t)st.st_size);
 	}
-	while (done < img->file_size) {
-		ssize_t k = read(fd, img->file + done, img->file_size - done);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			close(fd);
-			return refuse(img, "read: %s",
-				      k ? strerror(errno) : "file shrank");
-		}
-		done += (size_t)k;
-	}
+	/* A file truncated while mapped would fault: the user's own doing. */
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
+	if (p == MAP_FAILED)
+		return refuse(img, "mmap: %s", strerror(errno));
+	img->file = p;
+	img->file_size = (size_t)st.st_size;
 	return 0;
 }
 
@@ -304,7 +300,7 @@ int elf_open(struct image *img, const char *path)
 
 	memset(img, 0, sizeof *img);
 	img->path = path;
-	if (read_file(img) < 0 || check_header(img, &eh) < 0)
+	if (map_file(img) < 0 || check_header(img, &eh) < 0)
 		return -1;
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
@@ -374,62 +370,78 @@ static int in_text(const struct image *img, uint64_t addr)
 	return 0;
 }
 
-static int sym_cmp(const void *a, const void *b)
+/*
+ * Symbols are looked up only for a fault report, so nothing is prepared
+ * at load: elf_symbols() finds .symtab on first use, and sym_lookup()
+ * scans it (no sorting, no allocation: the report runs under seccomp).
+ * Every entry and name is checked again as it is read.
+ */
+int elf_symbols(struct image *img)
 {
-	const struct image_sym *x = a, *y = b;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-void elf_symbols(struct image *img)
-{
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img->file;
+	Elf64_Ehdr eh;
 	Elf64_Shdr sh, str;
-	uint64_t n;
-	const uint8_t *syms, *strs;
 
-	if (eh->e_shentsize != sizeof sh || eh->e_shnum == 0 ||
-	    !file_at(img, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof sh))
-		return;
-	for (unsigned i = 0; i < eh->e_shnum; i++) {
-		memcpy(&sh, img->file + eh->e_shoff + i * sizeof sh, sizeof sh);
+	if (img->syms_looked)
+		return img->symtab != NULL;
+	img->syms_looked = 1;
+	memcpy(&eh, img->file, sizeof eh);
+	if (eh.e_shentsize != sizeof sh || eh.e_shnum == 0 ||
+	    !file_at(img, eh.e_shoff, (uint64_t)eh.e_shnum * sizeof sh))
+		return 0;
+	for (unsigned i = 0; i < eh.e_shnum; i++) {
+		memcpy(&sh, img->file + eh.e_shoff + i * sizeof sh, sizeof sh);
 		if (sh.sh_type != SHT_SYMTAB ||
 		    sh.sh_entsize != sizeof(Elf64_Sym) ||
-		    sh.sh_link >= eh->e_shnum)
+		    sh.sh_link >= eh.e_shnum)
 			continue;
-		memcpy(&str, img->file + eh->e_shoff + sh.sh_link * sizeof str,
+		memcpy(&str, img->file + eh.e_shoff + sh.sh_link * sizeof str,
 		       sizeof str);
-		syms = file_at(img, sh.sh_offset, sh.sh_size);
-		strs = file_at(img, str.sh_offset, str.sh_size);
-		if (!syms || !strs || str.sh_type != SHT_STRTAB)
-			return;
-		n = sh.sh_size / sizeof(Elf64_Sym);
-		if (n > IMAGE_MAX_SYMS)
-			n = IMAGE_MAX_SYMS;
-		img->syms = calloc(n ? n : 1, sizeof *img->syms);
-		if (!img->syms)
-			return;
-		for (uint64_t k = 0; k < n; k++) {
-			Elf64_Sym s;
-			unsigned type;
-
-			memcpy(&s, syms + k * sizeof s, sizeof s);
-			type = ELF64_ST_TYPE(s.st_info);
-			if ((type != STT_FUNC && type != STT_NOTYPE) ||
-			    s.st_shndx == SHN_UNDEF ||
-			    s.st_shndx >= SHN_LORESERVE || s.st_value == 0 ||
-			    s.st_name >= str.sh_size ||
-			    !memchr(strs + s.st_name, 0,
-				    str.sh_size - s.st_name) ||
-			    !strs[s.st_name])
-				continue;
-			/* Untyped symbols (assembly labels) only in code. */
-			if (type == STT_NOTYPE && !in_text(img, s.st_value))
-				continue;
-			img->syms[img->nsyms++] = (struct image_sym){
-				s.st_value, s.st_size,
-				(const char *)strs + s.st_name};
-		}
-		qsort(img->syms, img->nsyms, sizeof *img->syms, sym_cmp);
-		return;
+		if (str.sh_type != SHT_STRTAB ||
+		    !file_at(img, sh.sh_offset, sh.sh_size) ||
+		    !file_at(img, str.sh_offset, str.sh_size))
+			return 0;
+		img->symtab = img->file + sh.sh_offset;
+		img->nsyms = sh.sh_size / sizeof(Elf64_Sym);
+		img->strtab = img->file + str.sh_offset;
+		img->strsz = str.sh_size;
+		return 1;
 	}
+	return 0;
+}
+
+const char *sym_lookup(struct image *img, uint64_t addr, uint64_t *off,
+		       int *len)
+{
+	Elf64_Sym best = {0}, s;
+	const char *name;
+	const uint8_t *nul;
+
+	if (!elf_symbols(img) || !in_text(img, addr))
+		return NULL;
+	for (uint64_t k = 0; k < img->nsyms; k++) {
+		unsigned type;
+
+		memcpy(&s, img->symtab + k * sizeof s, sizeof s);
+		type = ELF64_ST_TYPE(s.st_info);
+		if ((type != STT_FUNC && type != STT_NOTYPE) ||
+		    s.st_shndx == SHN_UNDEF || s.st_shndx >= SHN_LORESERVE ||
+		    s.st_value > addr || s.st_value < best.st_value ||
+		    s.st_name == 0 || s.st_name >= img->strsz ||
+		    !in_text(img, s.st_value))
+			continue;
+		/* Sized symbols must cover addr; labels reach to the next. */
+		if (s.st_size && addr - s.st_value >= s.st_size)
+			continue;
+		best = s;
+	}
+	if (!best.st_name)
+		return NULL;
+	name = (const char *)img->strtab + best.st_name;
+	nul = memchr(name, 0, img->strsz - best.st_name);
+	if (!nul || nul == (const uint8_t *)name)
+		return NULL;
+	*off = addr - best.st_value;
+	*len = (int)((const char *)nul - name > 200 ? 200
+						    : (const char *)nul - name);
+	return name;
 }

@@ -182,7 +182,6 @@ int main(int argc, char **argv)
 	    attach_devices(&m, &o) < 0 || vm_create(&m) < 0 ||
 	    vm_setup(&m, o.cmdline) < 0)
 		return MON_EXIT_FAULT;
-	elf_symbols(&m.img);
 	/* A closed stdout gives the guest's console write -EPIPE, not death. */
 	signal(SIGPIPE, SIG_IGN);
 	fflush(stdout);

@@ -52,31 +52,35 @@ struct image_seg {
 	uint32_t flags; /* PF_R | PF_W | PF_X */
 };
 
-struct image_sym {
-	uint64_t addr, size;
-	const char *name; /* into image.strtab */
-};
-
-/* A checked ELF image (elf.c); file bytes are kept for the symbols. */
+/*
+ * A checked ELF image (elf.c). The file is mapped read-only, not read:
+ * only the pages the loader touches are read from the page cache, and
+ * the symbols stay available to a fault report without any allocation.
+ */
 struct image {
 	const char *path;
-	uint8_t *file;
+	const uint8_t *file;
 	size_t file_size;
 	uint64_t entry;
 	struct image_seg segs[IMAGE_MAX_SEGS];
 	unsigned nsegs;
 	uint64_t end; /* highest segment end */
 	struct kvm_note note;
-	struct image_sym *syms; /* sorted by addr; NULL when stripped */
-	size_t nsyms;
+	/* .symtab and its strings, found on first use (elf_symbols). */
+	const uint8_t *symtab, *strtab;
+	uint64_t nsyms, strsz;
+	int syms_looked;
 };
 
 /* Reads and checks IMAGE; on refusal prints why and returns -1. */
 int elf_open(struct image *img, const char *path);
 /* Copies the segments into guest memory (layout already checked). */
 void elf_load(const struct image *img, struct guest *g);
-/* Reads .symtab (optional: a stripped image just has no symbols). */
-void elf_symbols(struct image *img);
+/* Finds .symtab (a stripped image just has none); 1 when there is one. */
+int elf_symbols(struct image *img);
+/* Symbol covering addr: name (length *len) and offset, or NULL. */
+const char *sym_lookup(struct image *img, uint64_t addr, uint64_t *off,
+		       int *len);
 
 /* Where things are in guest memory; see vm.c for the picture. */
 struct layout {
@@ -147,7 +151,5 @@ int seccomp_install(const struct monitor *m);
 void guest_fault(struct monitor *m, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
 void mon_exit(int status) __attribute__((noreturn));
-/* Symbol covering addr: name and offset, or NULL. */
-const char *sym_lookup(const struct image *img, uint64_t addr, uint64_t *off);
 
 #endif

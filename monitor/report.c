@@ -29,35 +29,15 @@ void mon_exit(int status)
 	_exit(status); /* no atexit work: the seccomp filter is in place */
 }
 
-const char *sym_lookup(const struct image *img, uint64_t addr, uint64_t *off)
-{
-	size_t lo = 0, hi = img->nsyms;
-	const struct image_sym *s;
-
-	while (lo < hi) { /* first symbol above addr */
-		size_t mid = lo + (hi - lo) / 2;
-		if (img->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return NULL;
-	s = &img->syms[lo - 1];
-	*off = addr - s->addr;
-	if (s->size ? *off >= s->size : *off >= SYM_NOSIZE)
-		return NULL;
-	return s->name;
-}
-
-static void print_addr(const struct image *img, const char *what, uint64_t addr)
+static void print_addr(struct image *img, const char *what, uint64_t addr)
 {
 	uint64_t off;
-	const char *name = sym_lookup(img, addr, &off);
+	int len;
+	const char *name = sym_lookup(img, addr, &off, &len);
 
 	if (name)
-		fprintf(stderr, "%s0x%" PRIx64 " %s+0x%" PRIx64 "\n", what,
-			addr, name, off);
+		fprintf(stderr, "%s0x%" PRIx64 " %.*s+0x%" PRIx64 "\n", what,
+			addr, len, name, off);
 	else
 		fprintf(stderr, "%s0x%" PRIx64 "\n", what, addr);
 }
@@ -156,8 +136,8 @@ void guest_fault(struct monitor *m, const char *fmt, ...)
 			fputs("  (the stack pointer is at the guard page: a "
 			      "stack overflow?)\n",
 			      stderr);
-		fputs(m->img.nsyms ? "  backtrace:\n"
-				   : "  backtrace (no symbols):\n",
+		fputs(elf_symbols(&m->img) ? "  backtrace:\n"
+					   : "  backtrace (no symbols):\n",
 		      stderr);
 		backtrace(m, &regs);
 	}
