@@ -9,7 +9,8 @@
  * machine, class32, bigendian, dyn, version, noload, note-version,
  * note-ndevs, note-kind, note-name, note-dup, note-runs, nonote, entry-data,
  * entry-outside, page0, filesz, congruence, phoff, share, huge, interp,
- * tls, flip (N: a seed; flips bytes in the headers).
+ * tls, flip (N: a seed; flips bytes in the headers), symflip (N: a seed;
+ * flips bytes in the section headers and .symtab).
  * Exit 0 when OUT was written, 2 on a usage error.
  */
 #include <elf.h>
@@ -152,6 +153,23 @@ int main(int argc, char **argv)
 		srand((unsigned)n);
 		for (int k = 0; k < 1 + rand() % 4; k++)
 			buf[(size_t)rand() % span] = (uint8_t)rand();
+	} else if (!strcmp(m, "symflip")) {
+		/* Random bytes in the section headers and the symbol table:
+		 * what a fault report's symbol lookup reads. */
+		Elf64_Shdr *sh = (Elf64_Shdr *)(buf + eh()->e_shoff);
+		size_t span = eh()->e_shnum * sizeof *sh, sym = 0, symlen = 0;
+		for (unsigned k = 0; k < eh()->e_shnum; k++)
+			if (sh[k].sh_type == SHT_SYMTAB)
+				sym = sh[k].sh_offset, symlen = sh[k].sh_size;
+		srand((unsigned)n);
+		for (int k = 0; k < 1 + rand() % 8; k++) {
+			if (rand() % 2 && symlen)
+				buf[sym + (size_t)rand() % symlen] =
+					(uint8_t)rand();
+			else
+				buf[eh()->e_shoff + (size_t)rand() % span] =
+					(uint8_t)rand();
+		}
 	} else {
 		fprintf(stderr, "mkelf: unknown mutation %s\n", m);
 		return 2;
