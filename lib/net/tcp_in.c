@@ -517,6 +517,26 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_hdr *h)
 	return true;
 }
 
+/*
+ * Simultaneous open (RFC 9293 3.5 figure 8): in SYN-RECEIVED after our
+ * SYN crossed the peer's, the peer's SYN-ACK (its SYN, already taken, at
+ * IRS; acknowledging ours) completes the handshake. The strict sequence
+ * check would drop it as old and cost the peer a round trip; Linux takes
+ * it too.
+ */
+static void simultaneous_synack(struct tcp_conn *c, const struct tcp_hdr *h)
+{
+	struct tcp_hdr a = *h;
+
+	a.flags &= (uint16_t)~TCP_FLAG_SYN;
+	a.seq = c->irs + 1;
+	a.payload.len = 0;
+	if (!ack_input(c, &a) || c->state != TCP_ESTABLISHED)
+		return;
+	c->snd_wnd = h->window; /* a SYN's window is never scaled */
+	c->max_snd_wnd = c->snd_wnd;
+}
+
 static void conn_input(struct tcp_conn *c, const struct tcp_hdr *h,
 		       struct netbuf *nb)
 {
@@ -537,6 +557,14 @@ static void conn_input(struct tcp_conn *c, const struct tcp_hdr *h,
 	if (c->state == TCP_SYN_RECEIVED && (h->flags & TCP_FLAG_SYN) &&
 	    !(h->flags & (TCP_FLAG_ACK | TCP_FLAG_RST)) && seq == c->irs) {
 		tcp_send_syn(c);
+		netbuf_free(nb);
+		return;
+	}
+	if (c->state == TCP_SYN_RECEIVED && !c->listener &&
+	    (h->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) ==
+		    (TCP_FLAG_SYN | TCP_FLAG_ACK) &&
+	    seq == c->irs && h->ack == c->iss + 1) {
+		simultaneous_synack(c, h);
 		netbuf_free(nb);
 		return;
 	}
