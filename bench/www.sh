@@ -1,0 +1,125 @@
+#!/bin/bash
+# The web appliance against nginx and against the floor, side by side in
+# one run: wrk (one thread, 50 connections) for a 1 KiB and a 100 KiB
+# file, with keep-alive and with a connection per request. Each server is
+# pinned to CPU 0 and wrk to CPU 1; the server's CPU time per request
+# comes from /proc/PID/stat (utime + stime) over the run.
+#
+#   kiln   examples/www on posix-socket, site = the two files
+#   nginx  one process (master_process off: one worker), sendfile on,
+#          access_log off, the same files
+#   floor  bench/www_floor.c: a fixed response per request, no parsing
+#
+# Goals (issue 6): kiln's CPU per request at most 0.67x nginx's and at
+# most 1.3x the floor's. WWW_BENCH_SECS (default 5) sets each run's length.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+ROOT=$(pwd)
+SECS=${WWW_BENCH_SECS:-5}
+B=$ROOT/build/bench/www
+mkdir -p "$B"
+for t in wrk nginx taskset; do
+	command -v $t >/dev/null || { echo "www: $t is not installed: skipped (apt-get install wrk nginx-light util-linux)"; exit 0; }
+done
+[ "$(nproc)" -ge 2 ] || echo "www: fewer than 2 CPUs: server and wrk share one (figures are pessimistic)"
+CPU_SRV=0 CPU_WRK=$(($(nproc) > 1 ? 1 : 0))
+
+# The files: the same bytes for every server.
+rm -rf "$B/site" && mkdir -p "$B/site"
+head -c 768 /dev/urandom | base64 -w 64 | head -c 1024 >"$B/site/1k.txt"
+head -c 76800 /dev/urandom | base64 -w 64 | head -c 102400 >"$B/site/100k.txt"
+chmod -R a+rX "$B" # nginx's workers may run as another user
+
+free_port() {
+	p=$((21000 + RANDOM % 3000))
+	while (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; do p=$((p + 1)); done
+	echo $p
+}
+KPORT=$(free_port)
+make -s bin/kiln >/dev/null || exit 1
+rm -rf "$B/www" && cp -R examples/www "$B/www" && rm -rf "$B/www/_build"
+"$ROOT/bin/kiln" build -t posix-socket "$B/www" site="$B/site" port=$KPORT \
+	max_requests=100000000 >"$B/build.log" 2>&1 || { echo "www: build failed"; tail "$B/build.log"; exit 1; }
+KIMG=$(tail -1 "$B/build.log")
+cc -O2 -o "$B/floor" bench/www_floor.c || exit 1
+
+NPORT=$(free_port)
+cat >"$B/nginx.conf" <<NGX
+daemon off;
+master_process off;
+worker_processes 1;
+error_log $B/nginx.err;
+pid $B/nginx.pid;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush off;
+	keepalive_requests 100000000;
+	types { text/plain txt; }
+	server {
+		listen 127.0.0.1:$NPORT;
+		root $B/site;
+	}
+}
+NGX
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# run NAME PID URL [wrk args]: one wrk run against the server PID.
+run() {
+	name=$1 pid=$2 url=$3; shift 3
+	taskset -c $CPU_WRK wrk -t1 -c50 -d3s "$@" "$url" >/dev/null 2>&1 # warm up
+	c0=$(cpu_ticks "$pid")
+	out=$(taskset -c $CPU_WRK wrk -t1 -c50 -d${SECS}s "$@" "$url" 2>&1)
+	c1=$(cpu_ticks "$pid")
+	reqs=$(printf '%s\n' "$out" | awk '/requests in/ {print $1}')
+	rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
+	errs=$(printf '%s\n' "$out" | awk '/Socket errors|Non-2xx/ {printf "%s ", $0}')
+	us=$(awk -v c=$((c1 - c0)) -v r="${reqs:-0}" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN{ if (r > 0) printf "%.2f", c / hz * 1e6 / r; else print "nan" }')
+	printf '%-6s %-6s %-10s %10s req/s %8s us CPU/req %s\n' "$name" "$F" "$MODE" "$rps" "$us" "$errs"
+	eval "RPS_${name}_${F}_${MODE//-/_}=$rps US_${name}_${F}_${MODE//-/_}=$us"
+}
+
+start() { # start NAME CMD...: pinned to CPU_SRV, PID in SPID
+	taskset -c $CPU_SRV "$@" >"$B/$1.out" 2>&1 &
+	SPID=$!
+}
+ulimit -n 8192
+
+echo "wrk -t1 -c50 -d${SECS}s; servers on CPU $CPU_SRV, wrk on CPU $CPU_WRK; CPU per request from /proc/PID/stat"
+taskset -c $CPU_SRV "$KIMG" >"$B/kiln.out" 2>&1 &
+KPID=$!
+taskset -c $CPU_SRV nginx -c "$B/nginx.conf" >"$B/nginx.out" 2>&1 &
+NGPID=$!
+sleep 0.5
+for F in 1k 100k; do
+	FPORT=$(free_port)
+	size=$([ $F = 1k ] && echo 1024 || echo 102400)
+	taskset -c $CPU_SRV "$B/floor" $FPORT $size >"$B/floor.out" 2>&1 &
+	FPID=$!
+	sleep 0.3
+	for MODE in keepalive close; do
+		args=()
+		[ $MODE = close ] && args=(-H "Connection: close")
+		run kiln $KPID "http://127.0.0.1:$KPORT/$F.txt" "${args[@]}"
+		run nginx $NGPID "http://127.0.0.1:$NPORT/$F.txt" "${args[@]}"
+		run floor $FPID "http://127.0.0.1:$FPORT/$F.txt" "${args[@]}"
+	done
+	kill $FPID; wait $FPID 2>/dev/null
+done
+kill $KPID $NGPID; wait $KPID $NGPID 2>/dev/null
+
+echo
+echo "ratios (CPU per request; requests/s):"
+for F in 1k 100k; do
+	for MODE in keepalive close; do
+		k=US_kiln_${F}_$MODE n=US_nginx_${F}_$MODE f=US_floor_${F}_$MODE
+		kr=RPS_kiln_${F}_$MODE nr=RPS_nginx_${F}_$MODE
+		awk -v k="${!k}" -v n="${!n}" -v f="${!f}" -v kr="${!kr}" -v nr="${!nr}" \
+			-v F=$F -v M=$MODE 'BEGIN{
+			printf "%-5s %-10s kiln/nginx CPU %.2fx (goal <= 0.67)  kiln/floor CPU %.2fx (goal <= 1.3)  kiln/nginx req/s %.2fx\n",
+				F, M, k / n, k / f, kr / nr }'
+	done
+done
