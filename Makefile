@@ -12,7 +12,7 @@
 CC ?= cc
 PREFIX ?= /usr/local
 DESTDIR ?=
-APP ?= examples/echo
+APP ?= examples/www
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wno-unused-parameter
@@ -53,11 +53,13 @@ bin/kiln: $(TOOL_MAIN) $(TOOL_LIB) $(TOOL_CORE) $(TOOL_HDRS)
 # ---- unit tests (host, sanitizers) -------------------------------------
 # lib/core/tests/test_X.c  -> build/unit/test_core_X   (with the fake platform)
 # lib/net/tests/test_X.c   -> build/unit/test_net_X
+# lib/http/tests/test_X.c  -> build/unit/test_http_X   (parser, dates)
 # tools/tests/test_X.c     -> build/unit/test_tools_X
 # lib/libc/tests/test_X.c  -> build/unit/test_libc_X   (Kiln's libc, renamed
 #                             kl_*, beside glibc: see lib/libc/tests/prefix.h)
 CORE_TESTS = $(patsubst lib/core/tests/test_%.c,build/unit/test_core_%,$(wildcard lib/core/tests/test_*.c))
 NET_TESTS = $(patsubst lib/net/tests/test_%.c,build/unit/test_net_%,$(wildcard lib/net/tests/test_*.c))
+HTTP_TESTS = $(patsubst lib/http/tests/test_%.c,build/unit/test_http_%,$(wildcard lib/http/tests/test_*.c))
 DNS_TESTS = $(patsubst lib/dns/tests/test_%.c,build/unit/test_dns_%,$(wildcard lib/dns/tests/test_*.c))
 TOOL_TESTS = $(patsubst tools/tests/test_%.c,build/unit/test_tools_%,$(wildcard tools/tests/test_*.c))
 UNIT_SUPPORT = $(filter-out $(wildcard lib/core/tests/test_*.c),$(wildcard lib/core/tests/*.c))
@@ -66,7 +68,9 @@ UNIT_DEPS = $(wildcard include/kiln/*.h lib/core/*.h lib/net/*.h lib/core/tests/
 
 LIBC_TESTS = $(patsubst lib/libc/tests/test_%.c,build/unit/test_libc_%,$(wildcard lib/libc/tests/test_*.c))
 
-unit: $(CORE_TESTS) $(NET_TESTS) $(DNS_TESTS) $(TOOL_TESTS) $(LIBC_TESTS)
+HTTP_UNIT_SRCS = lib/http/parse.c lib/http/date.c
+
+unit: $(CORE_TESTS) $(NET_TESTS) $(DNS_TESTS) $(HTTP_TESTS) $(TOOL_TESTS) $(LIBC_TESTS)
 
 build/unit/test_core_%: lib/core/tests/test_%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(UNIT_DEPS)
 	@mkdir -p build/unit
@@ -77,6 +81,10 @@ NET_TEST_SUPPORT = $(filter-out $(wildcard lib/net/tests/test_*.c),$(wildcard li
 build/unit/test_net_%: lib/net/tests/test_%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(NET_SRCS_ALL) $(NET_TEST_SUPPORT) $(UNIT_DEPS) $(wildcard lib/net/tests/*.h)
 	@mkdir -p build/unit
 	$(CC) $(UNIT_CFLAGS) -Ilib/core -Ilib/core/tests -Ilib/net -Ilib/net/tests -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) $(NET_SRCS_ALL) $(NET_TEST_SUPPORT)
+
+build/unit/test_http_%: lib/http/tests/test_%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(HTTP_UNIT_SRCS) $(UNIT_DEPS) lib/http/http_int.h
+	@mkdir -p build/unit
+	$(CC) $(UNIT_CFLAGS) -Ilib/core -Ilib/core/tests -Ilib/http -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) $(HTTP_UNIT_SRCS)
 
 # lib/dns/tests/test_X.c -> build/unit/test_dns_X: the answering code and
 # the build-time half (zone reader, compiler), not the server (sockets).
