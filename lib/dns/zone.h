@@ -125,6 +125,9 @@ bool zone_ttl_parse(const char *s, size_t len, uint32_t *out);
 /* Check a zone as nsd-checkzone does; 0, or -1 after zerr. */
 int zone_check(struct zone *z);
 
+/* Free what zone_read allocated (the fuzz target reads many zones). */
+void zone_free(struct zone *z);
+
 struct dns_out; /* the compiled table being built (compile.h) */
 
 #endif /* KILN_DNS_ZONE_H */

@@ -120,6 +120,7 @@ int zone_check(struct zone *z)
 			zerr(r->file, r->line, "'%s' is outside the zone '%s'",
 			     wname_str(&r->owner, a, sizeof a),
 			     wname_str(&z->apex, b, sizeof b));
+			free(r->rdata);
 			continue;
 		}
 		if (r->type == T_NS && wname_eq(&r->owner, &z->apex))
@@ -161,6 +162,8 @@ int zone_check(struct zone *z)
 			if ((int)i == z->soa_index)
 				z->soa_index = (int)out;
 			z->rrs[out++] = *r;
+		} else {
+			free(r->rdata);
 		}
 	}
 	z->nrrs = out;
@@ -331,4 +334,13 @@ int model_build(struct model *m)
 		m->nodes[k].cut_node = cut;
 	}
 	return 0;
+}
+
+void zone_free(struct zone *z)
+{
+	for (size_t i = 0; i < z->nrrs; i++)
+		free(z->rrs[i].rdata);
+	free(z->rrs);
+	z->rrs = NULL;
+	z->nrrs = z->cap = 0;
 }

@@ -146,6 +146,22 @@ static void add_rr(struct zone *z, const struct zrr *rr)
 static int read_file(struct zone *z, const char *path, struct rstate *st,
 		     int depth);
 
+/* Included files' names live as long as the generator: RRs point at
+ * them for messages. Kept in a static table so nothing leaks. */
+static const char *intern(const char *path)
+{
+	static char *names[256];
+	size_t i;
+
+	for (i = 0; i < 256 && names[i]; i++)
+		if (!strcmp(names[i], path))
+			return names[i];
+	if (i == 256)
+		return "(an included file)";
+	names[i] = strdup(path);
+	return names[i] ? names[i] : "(an included file)";
+}
+
 static int directive(struct zone *z, const char *path, struct rstate *st,
 		     const struct ztok *t, int n, int line, int depth)
 {
@@ -156,13 +172,14 @@ static int directive(struct zone *z, const char *path, struct rstate *st,
 			zerr(path, line, "$ORIGIN takes one name");
 			return -1;
 		}
+		struct wname o; /* a relative $ORIGIN reads the old one */
 		why = wname_parse(t[1].s, t[1].len,
-				  st->have_origin ? &st->origin : NULL,
-				  &st->origin);
+				  st->have_origin ? &st->origin : NULL, &o);
 		if (why) {
 			zerr(path, line, "$ORIGIN: %s", why);
 			return -1;
 		}
+		st->origin = o;
 		st->have_origin = true;
 		return 0;
 	}
@@ -211,7 +228,7 @@ static int directive(struct zone *z, const char *path, struct rstate *st,
 			}
 			sub.have_origin = true;
 		}
-		rc = read_file(z, strdup(file), &sub, depth + 1);
+		rc = read_file(z, intern(file), &sub, depth + 1);
 		/* RFC 1035 section 5.1: the origin reverts after the
 		 * include; the owner carries on (BIND does so). */
 		st->last_owner = sub.last_owner;

@@ -15,7 +15,7 @@
 #include "../compile.h"
 #include "../wire.h"
 
-static int dns_test_fails;
+static int dns_test_fails __attribute__((unused));
 #define CHECK(name, cond)                                                      \
 	do {                                                                   \
 		if (cond)                                                      \
