@@ -36,8 +36,8 @@ struct arp_entry {
 	uint32_t ip;
 	struct eth_addr mac;
 	uint8_t state;
-	uint8_t tries;	 /* requests sent while INCOMPLETE */
-	bool refreshing; /* a unicast poll is out (RESOLVED) */
+	uint8_t tries;	   /* requests sent while INCOMPLETE */
+	bool refreshing;   /* a unicast poll is out (RESOLVED) */
 	uint64_t deadline; /* INCOMPLETE: next retry; RESOLVED: expiry */
 	uint64_t used;	   /* last use or creation, for LRU */
 	struct netbuf *q_head, *q_tail; /* packets waiting (IPv4, no L2) */

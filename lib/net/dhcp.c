@@ -31,10 +31,10 @@
 #include "dhcp_wire.h"
 #include "stack.h"
 
-#define SEC 1000000000ull
+#define SEC		   1000000000ull
 #define DHCP_REQUEST_TRIES 4
 #define DHCP_DEFAULT_LEASE 3600u
-#define DHCP_INFINITE 0xffffffffu
+#define DHCP_INFINITE	   0xffffffffu
 
 static struct {
 	enum dhcp_state state;
@@ -194,7 +194,7 @@ static void bind_lease(const struct dhcp_msg *m, uint64_t now)
 		c.server = m->server_id;
 	net.ip.addr = m->yiaddr;
 	net.ip.mask = m->has & DHCP_HAS_SUBNET_MASK ? m->subnet_mask
-						     : classful_mask(m->yiaddr);
+						    : classful_mask(m->yiaddr);
 	net.ip.gateway = m->has & DHCP_HAS_ROUTER ? m->router : 0;
 	net.ip.dhcp = true;
 	c.state = DHCP_BOUND;

@@ -30,7 +30,7 @@
 #include "stack.h"
 
 #define ICMP_ERR_MAX_LEN (ICMP_HDR_LEN + IPV4_MAX_HDR_LEN + IPV4_QUOTE_DATA)
-#define ICMP_TOKEN_NS (1000000000ull / NET_ICMP_ERR_RATE)
+#define ICMP_TOKEN_NS	 (1000000000ull / NET_ICMP_ERR_RATE)
 
 static struct {
 	uint32_t tokens;

@@ -36,9 +36,9 @@
 #include "ipv4_wire.h"
 #include "stack.h"
 
-#define REASM_HDR IPV4_MAX_HDR_LEN /* room for the header before data */
+#define REASM_HDR	  IPV4_MAX_HDR_LEN /* room for the header before data */
 #define REASM_MAX_PAYLOAD (NET_REASM_BYTES - IPV4_HDR_LEN)
-#define REASM_BLOCKS ((REASM_MAX_PAYLOAD + 7) / 8)
+#define REASM_BLOCKS	  ((REASM_MAX_PAYLOAD + 7) / 8)
 
 struct reasm {
 	bool used;
@@ -49,7 +49,7 @@ struct reasm {
 	uint32_t have;	/* payload bytes held (no overlaps, so exact) */
 	uint32_t total; /* payload length, once the last fragment came */
 	uint64_t deadline;
-	uint64_t created; /* for eviction, oldest first */
+	uint64_t created;      /* for eviction, oldest first */
 	struct ipv4_hdr first; /* the offset-0 fragment's header */
 	uint8_t bits[(REASM_BLOCKS + 7) / 8];
 	uint8_t buf[REASM_HDR + REASM_MAX_PAYLOAD];

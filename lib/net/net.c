@@ -25,7 +25,7 @@
 struct net_stack net;
 
 /* The static default when the image has no `ipv4` key (issue 3). */
-#define NET_DEFAULT_ADDR NET_IP4(10, 0, 0, 2)
+#define NET_DEFAULT_ADDR   NET_IP4(10, 0, 0, 2)
 #define NET_DEFAULT_PREFIX 24u
 
 static uint32_t prefix_mask(unsigned prefix)
@@ -235,18 +235,20 @@ void net_reset(void)
 	loop_timer_init(&net.timer, timer_fired, NULL);
 }
 
-#define EV(name) {#name, offsetof(struct net_events, name)}
+#define EV(name)                                                               \
+	{                                                                      \
+#name, offsetof(struct net_events, name)                       \
+	}
 static const struct {
 	const char *name;
 	size_t off;
 } ev_names[] = {
-	EV(eth_multicast),    EV(arp_conflict),	    EV(arp_queue_full),
-	EV(arp_unresolved),   EV(arp_evicted),	    EV(ip_bad_src),
-	EV(ip_unknown_proto), EV(ip_no_route),	    EV(ip_df_too_big),
-	EV(reasm_overlap),    EV(reasm_dup),	    EV(reasm_timeout),
-	EV(reasm_evicted),    EV(reasm_bad),	    EV(reasm_tcp_big),
-	EV(icmp_ratelimited), EV(icmp_ignored),
-	EV(tx_nobuf),
+	EV(eth_multicast),    EV(arp_conflict), EV(arp_queue_full),
+	EV(arp_unresolved),   EV(arp_evicted),	EV(ip_bad_src),
+	EV(ip_unknown_proto), EV(ip_no_route),	EV(ip_df_too_big),
+	EV(reasm_overlap),    EV(reasm_dup),	EV(reasm_timeout),
+	EV(reasm_evicted),    EV(reasm_bad),	EV(reasm_tcp_big),
+	EV(icmp_ratelimited), EV(icmp_ignored), EV(tx_nobuf),
 };
 
 void net_stats_log(void)

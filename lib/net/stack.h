@@ -48,14 +48,15 @@
 #define NET_REASM_DATAGRAMS  8	    /* datagrams being reassembled at once */
 #define NET_REASM_BYTES	     65535u /* largest reassembled datagram */
 #define NET_REASM_TIMEOUT_NS (30ull * 1000000000ull)
-#define NET_REASM_TOTAL (256u * 1024u) /* fragment bytes held, all datagrams */
-#define NET_ARP_RETRY_NS 1000000000ull /* request retransmission interval */
-#define NET_ARP_TRIES 3		       /* requests before giving up */
+#define NET_REASM_TOTAL	     (256u * 1024u) /* fragment bytes held, all datagrams \
+					     */
+#define NET_ARP_RETRY_NS   1000000000ull /* request retransmission interval */
+#define NET_ARP_TRIES	   3		 /* requests before giving up */
 #define NET_ARP_REFRESH_NS (5ull * 1000000000ull) /* re-ask before expiry */
-#define NET_UDP_SOCKETS 64	/* bound UDP sockets */
-#define NET_UDP_RX_BATCH 64	/* datagrams gathered per input batch */
-#define NET_ICMP_ERR_RATE 100	/* ICMP errors sent per second (bucket) */
-#define NET_ICMP_ERR_BURST 100	/* ... and the bucket's depth */
+#define NET_UDP_SOCKETS	   64			  /* bound UDP sockets */
+#define NET_UDP_RX_BATCH   64  /* datagrams gathered per input batch */
+#define NET_ICMP_ERR_RATE  100 /* ICMP errors sent per second (bucket) */
+#define NET_ICMP_ERR_BURST 100 /* ... and the bucket's depth */
 
 /* The largest IP payload one netbuf carries after the headroom. */
 #define NET_NB_PAYLOAD (NETBUF_SIZE - NETBUF_HEADROOM)
@@ -73,24 +74,24 @@ struct net_ipcfg {
  * reasons for the stack's own policies yet): net_stats_log prints both.
  */
 struct net_events {
-	uint64_t eth_multicast;	  /* multicast frames (also ETH_NOT_FOR_US) */
-	uint64_t arp_conflict;	  /* someone else claims our address */
-	uint64_t arp_queue_full;  /* queued packet dropped: oldest evicted */
-	uint64_t arp_unresolved;  /* queued packets dropped: no reply */
-	uint64_t arp_evicted;	  /* cache entries replaced (LRU) */
-	uint64_t ip_bad_src;	  /* source broadcast / multicast */
+	uint64_t eth_multicast;	   /* multicast frames (also ETH_NOT_FOR_US) */
+	uint64_t arp_conflict;	   /* someone else claims our address */
+	uint64_t arp_queue_full;   /* queued packet dropped: oldest evicted */
+	uint64_t arp_unresolved;   /* queued packets dropped: no reply */
+	uint64_t arp_evicted;	   /* cache entries replaced (LRU) */
+	uint64_t ip_bad_src;	   /* source broadcast / multicast */
 	uint64_t ip_unknown_proto; /* answered (rate permitting) by ICMP */
-	uint64_t ip_no_route;	  /* output: off-link and no gateway */
-	uint64_t ip_df_too_big;	  /* output: DF set and over the MTU */
-	uint64_t reasm_overlap;	  /* datagram dropped: overlapping fragments */
-	uint64_t reasm_dup;	  /* exact duplicate fragment ignored */
-	uint64_t reasm_timeout;	  /* datagram dropped: 30 s passed */
-	uint64_t reasm_evicted;	  /* datagram dropped: no slot / byte budget */
-	uint64_t reasm_bad;	  /* fragment past 65535, unaligned, etc. */
-	uint64_t reasm_tcp_big;	  /* reassembled TCP larger than a netbuf */
+	uint64_t ip_no_route;	   /* output: off-link and no gateway */
+	uint64_t ip_df_too_big;	   /* output: DF set and over the MTU */
+	uint64_t reasm_overlap;	   /* datagram dropped: overlapping fragments */
+	uint64_t reasm_dup;	   /* exact duplicate fragment ignored */
+	uint64_t reasm_timeout;	   /* datagram dropped: 30 s passed */
+	uint64_t reasm_evicted;	   /* datagram dropped: no slot / byte budget */
+	uint64_t reasm_bad;	   /* fragment past 65535, unaligned, etc. */
+	uint64_t reasm_tcp_big;	   /* reassembled TCP larger than a netbuf */
 	uint64_t icmp_ratelimited; /* errors not sent: bucket empty */
-	uint64_t icmp_ignored;	  /* types we do not act on */
-	uint64_t tx_nobuf;	  /* output dropped: netbuf pool empty */
+	uint64_t icmp_ignored;	   /* types we do not act on */
+	uint64_t tx_nobuf;	   /* output dropped: netbuf pool empty */
 };
 
 struct net_stack {
@@ -104,7 +105,7 @@ struct net_stack {
 	struct loop_defer tx_flush;
 	/* the stack's one timer: fires net_poll at the earliest deadline */
 	struct loop_timer timer;
-	uint16_t ip_id;	/* next IPv4 identification */
+	uint16_t ip_id; /* next IPv4 identification */
 	bool in_input;	/* inside a netif input batch (UDP gathers) */
 	/* counters */
 	uint64_t drops[NET_DROP_COUNT];
@@ -339,8 +340,8 @@ void dhcp_input(struct view msg, const struct ipv4_rx *rx);
 
 /* The client's state, for tests and logs. */
 enum dhcp_state {
-	DHCP_OFF = 0,	/* static configuration */
-	DHCP_SELECTING, /* DISCOVER sent, waiting for an OFFER */
+	DHCP_OFF = 0,	 /* static configuration */
+	DHCP_SELECTING,	 /* DISCOVER sent, waiting for an OFFER */
 	DHCP_REQUESTING, /* REQUEST sent, waiting for the ACK */
 	DHCP_BOUND,
 	DHCP_RENEWING,	/* past T1: unicast REQUEST to the server */

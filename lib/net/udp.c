@@ -41,9 +41,9 @@
 #include "udp_wire.h"
 #include "stack.h"
 
-#define UDP_MAX_PAYLOAD 65507u /* 65535 - 20 (IP) - 8 (UDP) */
+#define UDP_MAX_PAYLOAD	 65507u /* 65535 - 20 (IP) - 8 (UDP) */
 #define UDP_EPHEMERAL_LO 49152u
-#define UDP_EPHEMERAL_N 16384u
+#define UDP_EPHEMERAL_N	 16384u
 
 struct udp_sock {
 	bool used;
@@ -178,8 +178,7 @@ void udp_input(struct ipv4_rx *rx)
 	struct udp_hdr u;
 	struct udp_sock *s;
 	struct udp_dgram d;
-	enum net_drop why =
-		udp_parse(rx->h.payload, rx->h.src, rx->h.dst, &u);
+	enum net_drop why = udp_parse(rx->h.payload, rx->h.src, rx->h.dst, &u);
 
 	if (why != NET_DROP_NONE) {
 		net_drop(why, rx->nb);
@@ -265,16 +264,15 @@ static int send_large(uint32_t src, uint16_t sport, const struct net_addr *dst,
 	return ipv4_output_copy(src, dst->ip, IPV4_PROTO_UDP, parts, 2);
 }
 
-int udp_sendto(struct udp_sock *s, const struct net_addr *dst,
-	       const void *data, size_t len)
+int udp_sendto(struct udp_sock *s, const struct net_addr *dst, const void *data,
+	       size_t len)
 {
 	struct netbuf *nb;
 	struct mview m;
 	uint32_t src;
 	int rc;
 
-	if (!s || !s->used || !dst || !dst->ip || !dst->port ||
-	    (!data && len))
+	if (!s || !s->used || !dst || !dst->ip || !dst->port || (!data && len))
 		return -EINVAL;
 	if (len > UDP_MAX_PAYLOAD)
 		return -EMSGSIZE;
@@ -286,7 +284,8 @@ int udp_sendto(struct udp_sock *s, const struct net_addr *dst,
 			net.ev.tx_nobuf++;
 			return -EAGAIN;
 		}
-		if (!netbuf_put(nb, len, &m) || !mview_copy_in(m, 0, data, len)) {
+		if (!netbuf_put(nb, len, &m) ||
+		    !mview_copy_in(m, 0, data, len)) {
 			netbuf_free(nb);
 			return -EINVAL;
 		}

@@ -86,7 +86,8 @@ void plat_backtrace(void)
 
 void plat_exit(int status)
 {
-	fprintf(stderr, "fuzz_stack: exit %d (a panic?):\n%s\n", status, console);
+	fprintf(stderr, "fuzz_stack: exit %d (a panic?):\n%s\n", status,
+		console);
 	abort();
 }
 
@@ -106,8 +107,7 @@ static size_t tcp_echo(struct tcp_conn *c, struct view data, void *arg)
 	return took > 0 ? (size_t)took : 0;
 }
 
-static void tcp_closed(struct tcp_conn *c, enum tcp_close_reason why,
-		       void *arg)
+static void tcp_closed(struct tcp_conn *c, enum tcp_close_reason why, void *arg)
 {
 	(void)c, (void)why, (void)arg;
 }
@@ -117,8 +117,7 @@ static const struct tcp_callbacks echo_cbs = {
 	.closed = tcp_closed,
 };
 
-static void tcp_accepted(struct tcp_listener *l, struct tcp_conn *c,
-			 void *arg)
+static void tcp_accepted(struct tcp_listener *l, struct tcp_conn *c, void *arg)
 {
 	(void)l, (void)arg;
 	tcp_set_callbacks(c, &echo_cbs, NULL);

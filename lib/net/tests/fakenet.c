@@ -212,8 +212,8 @@ size_t fakenet_ping(uint8_t *out, uint16_t id, uint16_t seq, size_t n)
 	static uint8_t msg[65536];
 	size_t len = fakenet_echo_msg(msg, id, seq, n);
 
-	return fakenet_ipv4(out, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP,
-			    seq, false, 0, msg, len);
+	return fakenet_ipv4(out, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP, seq,
+			    false, 0, msg, len);
 }
 
 size_t fakenet_udp(uint8_t *out, uint32_t src, uint16_t sport, uint32_t dst,

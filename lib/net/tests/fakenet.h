@@ -23,18 +23,18 @@
 
 #define FAKENET_MAX_SENT 256
 
-#define FAKENET_US NET_IP4(10, 0, 0, 2)
+#define FAKENET_US   NET_IP4(10, 0, 0, 2)
 #define FAKENET_PEER NET_IP4(10, 0, 0, 1)
-#define FAKENET_GW NET_IP4(10, 0, 0, 254)
+#define FAKENET_GW   NET_IP4(10, 0, 0, 254)
 
 extern struct netif fakenet_nif;
-extern const struct eth_addr fakenet_mac;	/* ours, 02:00:00:00:00:02 */
+extern const struct eth_addr fakenet_mac;      /* ours, 02:00:00:00:00:02 */
 extern const struct eth_addr fakenet_peer_mac; /* 02:00:00:00:00:01 */
 
 /* Frames the stack sent since the last fakenet_clear, in order. */
 extern struct netbuf *fakenet_sent[FAKENET_MAX_SENT];
 extern unsigned fakenet_nsent;
-extern unsigned long fakenet_lost; /* sent past FAKENET_MAX_SENT */
+extern unsigned long fakenet_lost;	 /* sent past FAKENET_MAX_SENT */
 extern unsigned long fakenet_send_calls; /* netif send calls, ever */
 
 /*
@@ -53,7 +53,7 @@ void fakenet_inject_batch(void);
 
 /* Move the fake clock and run what is due, then flush. */
 void fakenet_advance_ns(uint64_t ns);
-#define fakenet_advance_ms(ms) fakenet_advance_ns((uint64_t)(ms) * 1000000ull)
+#define fakenet_advance_ms(ms) fakenet_advance_ns((uint64_t)(ms)*1000000ull)
 
 /* ---- frames from the peer (return the frame length) ---- */
 

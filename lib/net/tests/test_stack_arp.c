@@ -18,7 +18,8 @@ static bool sent_arp(unsigned i, struct eth_hdr *e, struct arp_pkt *p)
 {
 	return i < fakenet_nsent &&
 	       eth_parse(netbuf_view(fakenet_sent[i]), e) == NET_DROP_NONE &&
-	       e->type == ETH_TYPE_ARP && arp_parse(e->payload, p) == NET_DROP_NONE;
+	       e->type == ETH_TYPE_ARP &&
+	       arp_parse(e->payload, p) == NET_DROP_NONE;
 }
 
 static void test_announce_and_reply(void)
@@ -44,9 +45,9 @@ static void test_announce_and_reply(void)
 	      p.op == ARP_OP_REPLY && eth_addr_eq(&e.dst, &fakenet_peer_mac) &&
 		      eth_addr_eq(&p.tha, &fakenet_peer_mac) &&
 		      p.tpa == FAKENET_PEER);
-	CHECK("arp: reply names us",
-	      eth_addr_eq(&p.sha, &fakenet_mac) && p.spa == FAKENET_US &&
-		      eth_addr_eq(&e.src, &fakenet_mac));
+	CHECK("arp: reply names us", eth_addr_eq(&p.sha, &fakenet_mac) &&
+					     p.spa == FAKENET_US &&
+					     eth_addr_eq(&e.src, &fakenet_mac));
 	CHECK("arp: requester learned (addressed to us)",
 	      arp_lookup(FAKENET_PEER, &mac, NULL) == 0 &&
 		      eth_addr_eq(&mac, &fakenet_peer_mac));
@@ -106,15 +107,15 @@ static void test_resolve_queue(void)
 	      fakenet_nsent == 1 && sent_arp(0, &e, &p) &&
 		      p.op == ARP_OP_REQUEST && p.tpa == dst &&
 		      eth_addr_is_broadcast(&e.dst));
-	CHECK("arp: queue bounded",
-	      arp_lookup(dst, NULL, &queued) == -EAGAIN &&
-		      queued == NET_ARP_PENDING);
+	CHECK("arp: queue bounded", arp_lookup(dst, NULL, &queued) == -EAGAIN &&
+					    queued == NET_ARP_PENDING);
 	CHECK("arp: oldest dropped and counted", net.ev.arp_queue_full == 3);
 	fakenet_clear();
 
 	n = fakenet_arp(frame, ARP_OP_REPLY, &mac5, dst, FAKENET_US);
 	fakenet_inject(frame, n);
-	CHECK("arp: reply releases the queue", fakenet_nsent == NET_ARP_PENDING);
+	CHECK("arp: reply releases the queue",
+	      fakenet_nsent == NET_ARP_PENDING);
 	{
 		uint16_t port = 0;
 		bool ok = fakenet_sent_ipv4(0, &e, &ip) &&
@@ -132,15 +133,14 @@ static void test_resolve_queue(void)
 	fakenet_advance_ms(999);
 	CHECK("arp: no retry before 1 s", fakenet_nsent == 1);
 	fakenet_advance_ms(1);
-	CHECK("arp: retry at 1 s", fakenet_nsent == 2 && sent_arp(1, &e, &p) &&
-					   p.tpa == dst);
+	CHECK("arp: retry at 1 s",
+	      fakenet_nsent == 2 && sent_arp(1, &e, &p) && p.tpa == dst);
 	fakenet_advance_ms(1000);
 	CHECK("arp: third request", fakenet_nsent == 3);
 	fakenet_advance_ms(1000);
-	CHECK("arp: gives up after 3", fakenet_nsent == 3 &&
-					       arp_lookup(dst, NULL, NULL) ==
-						       -ENOENT &&
-					       net.ev.arp_unresolved == 1);
+	CHECK("arp: gives up after 3",
+	      fakenet_nsent == 3 && arp_lookup(dst, NULL, NULL) == -ENOENT &&
+		      net.ev.arp_unresolved == 1);
 	fakenet_clear();
 }
 
@@ -170,8 +170,8 @@ static void test_expiry_refresh_lru(void)
 	fakenet_clear();
 	/* No answer: the entry expires. */
 	fakenet_advance_ns(NET_ARP_REFRESH_NS);
-	CHECK("arp: entry expires", arp_lookup(FAKENET_PEER, &mac, NULL) ==
-					    -ENOENT);
+	CHECK("arp: entry expires",
+	      arp_lookup(FAKENET_PEER, &mac, NULL) == -ENOENT);
 	/* An answer to the poll would have renewed it. */
 	n = fakenet_arp(frame, ARP_OP_REQUEST, &fakenet_peer_mac, FAKENET_PEER,
 			FAKENET_US);
@@ -189,8 +189,8 @@ static void test_expiry_refresh_lru(void)
 	fakenet_setup(FAKENET_US, 16, 0, false);
 	for (i = 0; i < NET_ARP_ENTRIES; i++) {
 		struct eth_addr m = {{2, 0, 0, 0, 1, (uint8_t)i}};
-		n = fakenet_arp(frame, ARP_OP_REQUEST, &m,
-				NET_IP4(10, 0, 1, i), FAKENET_US);
+		n = fakenet_arp(frame, ARP_OP_REQUEST, &m, NET_IP4(10, 0, 1, i),
+				FAKENET_US);
 		fakenet_inject(frame, n);
 		fakenet_advance_ms(1);
 	}
@@ -219,8 +219,8 @@ static void test_malformed(void)
 	n = fakenet_arp(frame, ARP_OP_REQUEST, &fakenet_peer_mac, FAKENET_PEER,
 			FAKENET_US);
 	fakenet_inject(frame, n - 1);
-	CHECK("arp: short dropped", net.drops[NET_DROP_ARP_SHORT] == 1 &&
-					    fakenet_nsent == 0);
+	CHECK("arp: short dropped",
+	      net.drops[NET_DROP_ARP_SHORT] == 1 && fakenet_nsent == 0);
 	memcpy(pkt, frame + ETH_HDR_LEN, ARP_LEN);
 	pkt[7] = 9; /* op */
 	n = fakenet_eth(frame, &fakenet_peer_mac, &eth_broadcast, ETH_TYPE_ARP,

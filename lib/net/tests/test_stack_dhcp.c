@@ -14,7 +14,7 @@
 
 #define SERVER NET_IP4(10, 0, 0, 1)
 #define LEASED NET_IP4(10, 0, 0, 50)
-#define SEC 1000000000ull
+#define SEC    1000000000ull
 
 static uint8_t frame[2048];
 
@@ -48,8 +48,10 @@ static unsigned count_sent(uint8_t type)
 	for (i = 0; i < fakenet_nsent; i++)
 		if (fakenet_sent_ipv4(i, &e, &ip) &&
 		    ip.proto == IPV4_PROTO_UDP &&
-		    udp_parse(ip.payload, ip.src, ip.dst, &u) == NET_DROP_NONE &&
-		    dhcp_parse(u.payload, &m) == NET_DROP_NONE && m.type == type)
+		    udp_parse(ip.payload, ip.src, ip.dst, &u) ==
+			    NET_DROP_NONE &&
+		    dhcp_parse(u.payload, &m) == NET_DROP_NONE &&
+		    m.type == type)
 			n++;
 	return n;
 }
@@ -146,15 +148,14 @@ static void test_exchange(void)
 	CHECK("dhcp: REQUEST for the offer",
 	      last_sent(&m, &ip) && m.type == DHCP_REQUEST && m.xid == xid &&
 		      m.requested_ip == LEASED && m.server_id == SERVER &&
-		      ip.dst == 0xffffffffu &&
-		      dhcp_state() == DHCP_REQUESTING);
+		      ip.dst == 0xffffffffu && dhcp_state() == DHCP_REQUESTING);
 	fakenet_clear();
 	reply(DHCP_ACK, xid, false); /* unicast to the offered address */
-	CHECK("dhcp: bound", dhcp_state() == DHCP_BOUND &&
-				     net.ip.addr == LEASED &&
-				     net.ip.mask == 0xffffff00u &&
-				     net.ip.gateway == SERVER);
-	CHECK("dhcp: lease logged", fake_console_has("dhcp: bound 10.0.0.50/24"));
+	CHECK("dhcp: bound",
+	      dhcp_state() == DHCP_BOUND && net.ip.addr == LEASED &&
+		      net.ip.mask == 0xffffff00u && net.ip.gateway == SERVER);
+	CHECK("dhcp: lease logged",
+	      fake_console_has("dhcp: bound 10.0.0.50/24"));
 	i = fakenet_find(ETH_TYPE_ARP, 0);
 	CHECK("dhcp: gratuitous ARP once bound",
 	      i >= 0 &&
@@ -177,8 +178,7 @@ static void test_exchange(void)
 	/* The ARP entry for the server expired meanwhile (60 s): the
 	 * REQUEST waits for the server's ARP reply. */
 	CHECK("dhcp: renew waits for ARP", fakenet_find(ETH_TYPE_ARP, 0) == 0);
-	n = fakenet_arp(frame, ARP_OP_REPLY, &fakenet_peer_mac, SERVER,
-			LEASED);
+	n = fakenet_arp(frame, ARP_OP_REPLY, &fakenet_peer_mac, SERVER, LEASED);
 	fakenet_inject(frame, n);
 	CHECK("dhcp: renew at T1, unicast, ciaddr",
 	      dhcp_state() == DHCP_RENEWING && last_sent(&m, &ip) &&
@@ -224,9 +224,8 @@ static void test_exchange(void)
 	fakenet_advance_ns(5 * SEC);
 	fakenet_advance_ns(9 * SEC);
 	fakenet_advance_ns(17 * SEC);
-	CHECK("dhcp: REQUEST retransmitted", count_sent(DHCP_REQUEST) == 4 &&
-						     dhcp_state() ==
-							     DHCP_REQUESTING);
+	CHECK("dhcp: REQUEST retransmitted",
+	      count_sent(DHCP_REQUEST) == 4 && dhcp_state() == DHCP_REQUESTING);
 	fakenet_advance_ns(33 * SEC);
 	CHECK("dhcp: then starts over", dhcp_state() == DHCP_SELECTING);
 	net_reset();

@@ -142,8 +142,8 @@ static void test_ping(void)
 	{
 		size_t mlen = fakenet_echo_msg(msg, 10, 7, 3000), len;
 		len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US,
-				   IPV4_PROTO_ICMP, 10, false, 2960,
-				   msg + 2960, mlen - 2960);
+				   IPV4_PROTO_ICMP, 10, false, 2960, msg + 2960,
+				   mlen - 2960);
 		fakenet_inject(frame, len);
 		len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US,
 				   IPV4_PROTO_ICMP, 10, true, 1480, msg + 1480,
@@ -173,26 +173,26 @@ static void test_reasm_failures(void)
 	setup();
 	/* Overlap with different bytes: the whole datagram goes. */
 	mlen = fakenet_echo_msg(msg, 20, 1, 3000);
-	len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP,
-			   20, true, 0, msg, 1480);
+	len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP, 20,
+			   true, 0, msg, 1480);
 	fakenet_inject(frame, len);
 	msg[1488] ^= 0xff;
-	len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP,
-			   20, true, 1472, msg + 1472, 1480);
+	len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP, 20,
+			   true, 1472, msg + 1472, 1480);
 	fakenet_inject(frame, len);
 	CHECK("reasm: overlap drops the datagram",
 	      net.ev.reasm_overlap == 1 && ipv4_reasm_active() == 0 &&
 		      net.drops[NET_DROP_IPV4_FRAGMENT] >= 1);
-	len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP,
-			   20, false, 2952, msg + 2952, mlen - 2952);
+	len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP, 20,
+			   false, 2952, msg + 2952, mlen - 2952);
 	fakenet_inject(frame, len);
 	CHECK("reasm: nothing answered after overlap", fakenet_nsent == 0);
 	ipv4_reasm_reset();
 
 	/* Timeout: first fragment only, 30 s, then time exceeded. */
 	mlen = fakenet_echo_msg(msg, 21, 1, 3000);
-	len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP,
-			   21, true, 0, msg, 1480);
+	len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP, 21,
+			   true, 0, msg, 1480);
 	fakenet_inject(frame, len);
 	fakenet_advance_ns(NET_REASM_TIMEOUT_NS - 1);
 	CHECK("reasm: kept before 30 s", ipv4_reasm_active() == 1);
@@ -230,16 +230,15 @@ static void test_reasm_failures(void)
 		}
 	CHECK("reasm: byte budget evicts the oldest",
 	      net.ev.reasm_evicted >= 1 &&
-		      ipv4_reasm_active() <=
-			      NET_REASM_TOTAL / (28 * 1480) + 1);
+		      ipv4_reasm_active() <= NET_REASM_TOTAL / (28 * 1480) + 1);
 	ipv4_reasm_reset();
 
 	/* Bad fragments: unaligned middle, past 65535. */
-	len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP,
-			   30, true, 0, msg, 1001);
+	len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP, 30,
+			   true, 0, msg, 1001);
 	fakenet_inject(frame, len);
-	len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP,
-			   31, false, 65528, msg, 100);
+	len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP, 31,
+			   false, 65528, msg, 100);
 	fakenet_inject(frame, len);
 	CHECK("reasm: unaligned and oversized fragments dropped",
 	      net.ev.reasm_bad == 2 && ipv4_reasm_active() == 0);
@@ -266,16 +265,16 @@ static void test_malformed(void)
 
 	setup();
 	fakenet_inject(frame, 9);
-	CHECK("bad: runt frame", net.drops[NET_DROP_ETH_RUNT] == 1 &&
-					 ping_ok(1, 8));
+	CHECK("bad: runt frame",
+	      net.drops[NET_DROP_ETH_RUNT] == 1 && ping_ok(1, 8));
 	len = ping_patched(14, 0x44);
 	fakenet_inject(frame, len);
-	CHECK("bad: IHL below 5", net.drops[NET_DROP_IPV4_BAD_IHL] == 1 &&
-					  ping_ok(2, 8));
+	CHECK("bad: IHL below 5",
+	      net.drops[NET_DROP_IPV4_BAD_IHL] == 1 && ping_ok(2, 8));
 	len = ping_patched(14, 0x65);
 	fakenet_inject(frame, len);
-	CHECK("bad: version 6", net.drops[NET_DROP_IPV4_BAD_VERSION] == 1 &&
-					ping_ok(3, 8));
+	CHECK("bad: version 6",
+	      net.drops[NET_DROP_IPV4_BAD_VERSION] == 1 && ping_ok(3, 8));
 	len = ping_patched(16, 0x7f);
 	fakenet_inject(frame, len);
 	CHECK("bad: total length past the frame",
@@ -287,22 +286,22 @@ static void test_malformed(void)
 	len = fakenet_ping(frame, 1, 1, 56);
 	frame[24] ^= 1;
 	fakenet_inject(frame, len);
-	CHECK("bad: IP checksum", net.drops[NET_DROP_IPV4_BAD_CSUM] == 1 &&
-					  ping_ok(6, 8));
+	CHECK("bad: IP checksum",
+	      net.drops[NET_DROP_IPV4_BAD_CSUM] == 1 && ping_ok(6, 8));
 	len = fakenet_ping(frame, 1, 1, 56);
 	frame[40] ^= 1;
 	fakenet_inject(frame, len);
-	CHECK("bad: ICMP checksum", net.drops[NET_DROP_ICMP_BAD_CSUM] == 1 &&
-					    ping_ok(7, 8));
+	CHECK("bad: ICMP checksum",
+	      net.drops[NET_DROP_ICMP_BAD_CSUM] == 1 && ping_ok(7, 8));
 	len = fakenet_ping(frame, 1, 1, 56);
 	fakenet_inject(frame, 14 + 19);
-	CHECK("bad: IP header cut", net.drops[NET_DROP_IPV4_SHORT] == 1 &&
-					    ping_ok(8, 8));
+	CHECK("bad: IP header cut",
+	      net.drops[NET_DROP_IPV4_SHORT] == 1 && ping_ok(8, 8));
 	len = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, IPV4_PROTO_ICMP, 1,
 			   false, 0, "abc", 3);
 	fakenet_inject(frame, len);
-	CHECK("bad: ICMP runt", net.drops[NET_DROP_ICMP_SHORT] == 1 &&
-					ping_ok(9, 8));
+	CHECK("bad: ICMP runt",
+	      net.drops[NET_DROP_ICMP_SHORT] == 1 && ping_ok(9, 8));
 	/* An unreachable quoting 10 bytes of a header. */
 	{
 		struct icmp_hdr u = {0};
@@ -333,19 +332,19 @@ static void test_malformed(void)
 		(void)ipv4_emit(&h, mview_make(frame + 14, 20));
 	}
 	fakenet_inject(frame, len);
-	CHECK("bad: other IP", net.drops[NET_DROP_IPV4_NOT_FOR_US] == 1 &&
-				       ping_ok(11, 8));
+	CHECK("bad: other IP",
+	      net.drops[NET_DROP_IPV4_NOT_FOR_US] == 1 && ping_ok(11, 8));
 	len = ping_patched(0, 0x01);
 	fakenet_inject(frame, len);
-	CHECK("bad: multicast MAC",
-	      net.drops[NET_DROP_ETH_NOT_FOR_US] == 1 &&
-		      net.ev.eth_multicast == 1 && ping_ok(12, 8));
+	CHECK("bad: multicast MAC", net.drops[NET_DROP_ETH_NOT_FOR_US] == 1 &&
+					    net.ev.eth_multicast == 1 &&
+					    ping_ok(12, 8));
 	len = fakenet_ping(frame, 1, 1, 8);
 	memmove(frame + 18, frame + 12, len - 12);
 	frame[12] = 0x81, frame[13] = 0, frame[14] = 0, frame[15] = 5;
 	fakenet_inject(frame, len + 4);
-	CHECK("bad: VLAN tag", net.drops[NET_DROP_ETH_VLAN] == 1 &&
-				       ping_ok(13, 8));
+	CHECK("bad: VLAN tag",
+	      net.drops[NET_DROP_ETH_VLAN] == 1 && ping_ok(13, 8));
 	len = fakenet_ping(frame, 1, 1, 8);
 	frame[12] = 0x86, frame[13] = 0xdd;
 	fakenet_inject(frame, len);
@@ -429,8 +428,7 @@ static void test_route(void)
 					  true) == -EMSGSIZE);
 	}
 	CHECK("route: no buffer leaked",
-	      (net_reset(), fakenet_clear(),
-	       netbuf_avail() == netbuf_total()));
+	      (net_reset(), fakenet_clear(), netbuf_avail() == netbuf_total()));
 }
 
 int main(void)

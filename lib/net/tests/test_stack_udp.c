@@ -77,8 +77,8 @@ static void test_bind(void)
 
 	setup();
 	CHECK("bind: port 53", udp_bind(&a, &l, on_recv, &r) == 0);
-	CHECK("bind: twice refused", udp_bind(&b, &l, on_recv, &r) ==
-					     -EADDRINUSE);
+	CHECK("bind: twice refused",
+	      udp_bind(&b, &l, on_recv, &r) == -EADDRINUSE);
 	l.ip = FAKENET_US;
 	CHECK("bind: specific over any refused",
 	      udp_bind(&b, &l, on_recv, &r) == -EADDRINUSE);
@@ -90,8 +90,8 @@ static void test_bind(void)
 	udp_close(a);
 	for (i = 0, rc = 0; i < NET_UDP_SOCKETS && rc == 0; i++)
 		rc = udp_bind(&socks[i], &l, on_recv, &r);
-	CHECK("bind: table full", rc == 0 && udp_bind(&a, &l, on_recv, &r) ==
-						     -ENOSPC);
+	CHECK("bind: table full",
+	      rc == 0 && udp_bind(&a, &l, on_recv, &r) == -ENOSPC);
 	udp_close(socks[3]);
 	CHECK("bind: a closed slot is reused",
 	      udp_bind(&a, &l, on_recv, &r) == 0);
@@ -142,8 +142,8 @@ static void test_batches(void)
 			     ip.src == FAKENET_US && ip.dst == FAKENET_PEER &&
 			     udp_parse(ip.payload, ip.src, ip.dst, &u) ==
 				     NET_DROP_NONE &&
-			     u.sport == 53 && u.dport == 4000 + (i ? i + 1 : 0) &&
-			     u.csum != 0;
+			     u.sport == 53 &&
+			     u.dport == 4000 + (i ? i + 1 : 0) && u.csum != 0;
 		CHECK("batch: replies checksummed, ports right", ok);
 	}
 	fakenet_clear();
@@ -185,8 +185,8 @@ static void test_batches(void)
 	n = fakenet_udp(frame, FAKENET_PEER, 4000, FAKENET_US, 53, "abc", 3);
 	frame[n - 1] ^= 0x40;
 	fakenet_inject(frame, n);
-	CHECK("bad: UDP checksum", net.drops[NET_DROP_UDP_BAD_CSUM] == 1 &&
-					   ra.calls == 2);
+	CHECK("bad: UDP checksum",
+	      net.drops[NET_DROP_UDP_BAD_CSUM] == 1 && ra.calls == 2);
 	net_reset();
 	fakenet_clear();
 }
@@ -258,8 +258,8 @@ static void test_large(void)
 	      udp_sendto(a, &peer, "x", 1) == -EAGAIN &&
 		      udp_sendto(a, &peer, big, 5000) == -EAGAIN);
 	{
-		struct udp_msg msgs[3] = {{peer, "a", 1}, {peer, "b", 1},
-					  {peer, "c", 1}};
+		struct udp_msg msgs[3] = {
+			{peer, "a", 1}, {peer, "b", 1}, {peer, "c", 1}};
 		CHECK("send: batch with no room sends 0",
 		      udp_send_batch(a, msgs, 3) == 0);
 		netbuf_free_chain(hog);
