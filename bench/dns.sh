@@ -1,0 +1,199 @@
+#!/bin/bash
+# The DNS appliance against NSD, Knot and BIND (authoritative only) and a
+# no-work responder, side by side in one run (issue 5).
+#
+# dnsperf saturates its own core near 150k queries/s here, so every server
+# gets the same fixed offered rate (RATE, default 100k/s) and is compared by
+# CPU time per query: utime + stime of the server's whole process group from
+# /proc/PID/stat, over the run, divided by the queries answered. Servers are
+# pinned to one core with taskset (Knot re-pinned with taskset -a -p, it
+# pins its own threads), dnsperf to the other. Most of that time is the
+# kernel's, so each server is also shown as a ratio to its I/O path's floor:
+# a responder that does no DNS work (recvmmsg/sendmmsg on a UDP socket).
+#
+# Zones of 100 and 10,000 names are generated here; the query mix is 80%
+# existing names (A, AAAA, MX), 10% NXDOMAIN, 10% NODATA.
+#
+# Later targets: add a row with `server ROW PATH-FLOOR START-FUNCTION`, e.g.
+# kiln on posix-direct against the tap floor (see run_target below).
+#
+# When dnsperf cannot offer RATE (a busy machine), queries/s shows what it
+# reached; CPU per query is still measured over the same queries for all.
+#
+# Usage: bench/dns.sh   (RATE=100000 SECS=5 SIZES="100 10000")
+set -u
+cd "$(dirname "$0")/.." || exit 2
+ROOT=$(pwd)
+RATE=${RATE:-100000}
+SECS=${SECS:-5}
+SIZES=${SIZES:-100 10000}
+W=$(mktemp -d /tmp/kiln-bench-dns.XXXXXX)
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill -TERM -- "-$p" 2>/dev/null; done
+	sleep 0.3
+	for p in $PIDS; do kill -KILL -- "-$p" 2>/dev/null; done
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+# Bench-only peers are installed here, not by tests/deps.sh.
+need=""
+for pair in dnsperf:dnsperf nsd:nsd knotd:knot named:bind9 kdig:knot-dnsutils; do
+	command -v "${pair%%:*}" >/dev/null 2>&1 || need="$need ${pair#*:}"
+done
+if [ -n "$need" ] && [ "$(id -u)" = 0 ]; then
+	echo "dns bench: installing$need"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null 2>&1 ||
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null 2>&1; }
+fi
+command -v dnsperf >/dev/null 2>&1 || { echo "dns bench: skipped: no dnsperf"; exit 0; }
+[ -x bin/kiln ] || make -s bin/kiln
+
+NCPU=$(nproc)
+SRV_CPU=$((NCPU > 1 ? 1 : 0))
+PERF_CPU=0
+HZ=$(getconf CLK_TCK)
+
+# ---- the no-work floor: answer each datagram by echoing it with QR set ---
+cat >"$W/floor.c" <<'C'
+#define _GNU_SOURCE
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+int main(int argc, char **argv)
+{
+	enum { B = 32 };
+	static char buf[B][2048];
+	static struct sockaddr_in src[B];
+	static struct iovec iov[B];
+	static struct mmsghdr m[B];
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[1])),
+				.sin_addr.s_addr = htonl(0x7f000001)};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (bind(fd, (struct sockaddr *)&a, sizeof a))
+		return 1;
+	for (;;) {
+		for (int i = 0; i < B; i++) {
+			iov[i] = (struct iovec){buf[i], sizeof buf[i]};
+			m[i].msg_hdr = (struct msghdr){.msg_name = &src[i], .msg_namelen = sizeof src[i],
+						       .msg_iov = &iov[i], .msg_iovlen = 1};
+		}
+		int n = recvmmsg(fd, m, B, MSG_WAITFORONE, NULL);
+		for (int i = 0; i < n; i++) {
+			buf[i][2] |= 0x80;
+			iov[i].iov_len = m[i].msg_len;
+		}
+		if (n > 0)
+			sendmmsg(fd, m, n, 0);
+	}
+}
+C
+cc -O2 -o "$W/floor" "$W/floor.c" || { echo "dns bench: floor does not build"; exit 1; }
+
+# ---- zones and queries ----------------------------------------------------
+mkzone() { # N FILE QUERIES
+	{
+		printf '$ORIGIN bench.test.\n$TTL 3600\n'
+		printf '@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n  NS ns1\n  NS ns2\n'
+		printf 'ns1 A 192.0.2.1\nns2 A 192.0.2.2\n@ MX 10 mail\nmail A 192.0.2.3\n'
+		awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) {
+			printf "h%d A 10.%d.%d.%d\n", i, int(i / 65536) % 256, int(i / 256) % 256, i % 256
+			if (i % 2 == 0) printf "h%d AAAA 2001:db8::%x\n", i, i } }'
+	} >"$2"
+	awk -v n="$1" 'BEGIN { srand(42); for (i = 0; i < 100000; i++) {
+		r = rand(); k = int(rand() * n)
+		if (r < 0.6) printf "h%d.bench.test A\n", k
+		else if (r < 0.75) printf "h%d.bench.test AAAA\n", k - k % 2
+		else if (r < 0.8) printf "bench.test MX\n"
+		else if (r < 0.9) printf "nx%d.bench.test A\n", k
+		else printf "h%d.bench.test TXT\n", k } }' >"$3"
+}
+
+port() { echo $((30000 + RANDOM % 20000)); }
+
+# CPU ticks of a process group (utime + stime of every member).
+group_ticks() {
+	local t=0 f
+	for f in /proc/[0-9]*/stat; do
+		{ read -r -a s <"$f"; } 2>/dev/null || continue
+		# fields after the ")" of comm: pgrp is field 5, utime 14, stime 15
+		local rest=${s[*]}; rest=${rest#*) }
+		read -r -a r <<<"$rest"
+		[ "${r[2]}" = "$1" ] && t=$((t + r[11] + r[12]))
+	done
+	echo $t
+}
+
+# ---- servers: each start_X PORT ZONEFILE starts one, pinned, in its own
+# process group, and prints the group id -----------------------------------
+start_floor() { setsid taskset -c $SRV_CPU "$W/floor" "$1" >/dev/null 2>&1 & echo $!; }
+start_kiln() {
+	rm -rf "$W/app"; cp -R examples/dns "$W/app"; rm -rf "$W/app/_build"
+	bin/kiln build -t posix-socket "$W/app" zone="$2" port="$1" >"$W/kiln.build" 2>&1 || { echo "kiln build failed" >&2; return 1; }
+	setsid taskset -c $SRV_CPU "$(tail -n 1 "$W/kiln.build")" >/dev/null 2>&1 & echo $!
+}
+start_nsd() {
+	mkdir -p "$W/nsd"
+	printf 'server:\n ip-address: 127.0.0.1@%s\n port: %s\n username: ""\n chroot: ""\n database: ""\n zonelistfile: "%s/nsd/zl"\n xfrdfile: "%s/nsd/x"\n pidfile: "%s/nsd/pid"\n server-count: 1\n rrl-ratelimit: 0\n verbosity: 0\nremote-control:\n control-enable: no\nzone:\n name: bench.test\n zonefile: %s\n' \
+		"$1" "$1" "$W" "$W" "$W" "$2" >"$W/nsd/nsd.conf"
+	setsid taskset -c $SRV_CPU nsd -d -c "$W/nsd/nsd.conf" >/dev/null 2>&1 & echo $!
+}
+start_knot() {
+	mkdir -p "$W/knot"
+	printf 'server:\n listen: 127.0.0.1@%s\n udp-workers: 1\n tcp-workers: 1\n background-workers: 1\n rundir: "%s/knot"\ndatabase:\n storage: "%s/knot"\nzone:\n - domain: bench.test\n   file: "%s"\n   journal-content: none\n   zonefile-load: whole\n' \
+		"$1" "$W" "$W" "$2" >"$W/knot/knot.conf"
+	setsid taskset -c $SRV_CPU knotd -c "$W/knot/knot.conf" >/dev/null 2>&1 &
+	local p=$!
+	sleep 1
+	taskset -a -p -c $SRV_CPU "$p" >/dev/null 2>&1
+	echo $p
+}
+start_bind() {
+	mkdir -p "$W/bind"
+	printf 'options { directory "%s/bind"; listen-on port %s { 127.0.0.1; }; listen-on-v6 { none; }; recursion no; pid-file none; rate-limit { responses-per-second 0; }; };\nzone "bench.test" { type primary; file "%s"; };\n' \
+		"$W" "$1" "$2" >"$W/bind/named.conf"
+	setsid taskset -c $SRV_CPU named -g -n 1 -U 1 -c "$W/bind/named.conf" >"$W/bind/log" 2>&1 & echo $!
+}
+
+# run NAME START ZONE QUERIES: one measurement; prints "NAME QPS US_PER_Q"
+run() {
+	local name=$1 start=$2 zone=$3 q=$4 p pg t0 t1 out qps done_q
+	p=$(port)
+	pg=$($start "$p" "$zone") || { echo "$name - -"; return; }
+	PIDS="$PIDS $pg"
+	for _ in $(seq 50); do
+		kdig @127.0.0.1 -p "$p" +short +timeout=1 +retry=0 bench.test SOA >/dev/null 2>&1 && break
+		[ "$name" = floor ] && break
+		sleep 0.2
+	done
+	t0=$(group_ticks "$pg")
+	out=$(taskset -c $PERF_CPU dnsperf -s 127.0.0.1 -p "$p" -d "$q" -Q "$RATE" -l "$SECS" -c 4 -q 2000 2>&1)
+	t1=$(group_ticks "$pg")
+	kill -TERM -- "-$pg" 2>/dev/null; sleep 0.3; kill -KILL -- "-$pg" 2>/dev/null
+	qps=$(printf %s "$out" | awk '/Queries per second/ {printf "%d", $4}')
+	done_q=$(printf %s "$out" | awk '/Queries completed/ {print $3}')
+	if [ -z "$done_q" ] || [ "$done_q" = 0 ]; then echo "$name - -"; return; fi
+	echo "$name $qps $(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="$done_q" 'BEGIN { printf "%.2f", t / hz / n * 1e6 }')"
+}
+
+echo "dns bench: offered $RATE queries/s for $SECS s per server; servers on CPU $SRV_CPU, dnsperf on CPU $PERF_CPU"
+for n in $SIZES; do
+	mkzone "$n" "$W/bench$n.zone" "$W/q$n.txt"
+	echo
+	echo "zone of $n names (posix-socket path; floor = no-work UDP responder, recvmmsg/sendmmsg)"
+	printf '%-22s %12s %12s %10s\n' server "queries/s" "us CPU/query" "x floor"
+	floor=""
+	for s in floor:start_floor kiln-posix-socket:start_kiln nsd:start_nsd knot:start_knot bind:start_bind; do
+		name=${s%%:*}
+		case $name in nsd) command -v nsd >/dev/null || { echo "$name: not installed"; continue; } ;;
+		knot) command -v knotd >/dev/null || { echo "$name: not installed"; continue; } ;;
+		bind) command -v named >/dev/null || { echo "$name: not installed"; continue; } ;; esac
+		read -r _ qps us <<<"$(run "$name" "${s#*:}" "$W/bench$n.zone" "$W/q$n.txt")"
+		[ "$name" = floor ] && floor=$us
+		ratio=$(awk -v a="$us" -v b="$floor" 'BEGIN { if (a == "-" || b == "" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }')
+		printf '%-22s %12s %12s %10s\n' "$name" "$qps" "$us" "$ratio"
+	done
+	# posix-direct and kvm rows go here once those targets build examples/dns:
+	# a tap floor (one read and one write per frame) and kiln on each target.
+done
