@@ -57,3 +57,6 @@ TARGET_LDFLAGS = -static -nostdlib -no-pie \
 	-Wl,-z,norelro
 # libgcc for what the compiler may call behind our back (none today).
 TARGET_LDLIBS = -lgcc
+
+# A changed linker script relinks the image.
+$(IMAGE): $(KILN_HOME)/bindings/kvm/kvm.ld

@@ -43,9 +43,11 @@ void kvm_clock_init(void)
 {
 	tsc_base = kvm_boot->tsc_at_boot;
 	boot_wall = kvm_boot->wall_ns;
+	/* 10^6 * 2^32 < 2^52: a 64-bit division (one instruction; a
+	 * 128-bit one is a libgcc loop, and every instruction counts at
+	 * boot where KVM emulates guest code). */
 	if (kvm_boot->tsc_khz)
-		mult = (uint64_t)(((unsigned __int128)1000000 << 32) /
-				  kvm_boot->tsc_khz);
+		mult = (1000000ull << 32) / kvm_boot->tsc_khz;
 }
 
 /* Nanoseconds since boot, from the source at hand. */

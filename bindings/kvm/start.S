@@ -45,6 +45,9 @@ trap_stub_\vec:
 	.endm
 
 	.section .text.trap, "ax", @progbits
+	.globl kvm_trap_stub0	/* kvm.ld builds the IDT from it */
+	.balign 16
+kvm_trap_stub0:
 	TRAP_NOERR 0
 	TRAP_NOERR 1
 	TRAP_NOERR 2
@@ -105,12 +108,5 @@ trap_common:
 	call kvm_trap
 1:	hlt			/* kvm_trap does not return */
 	jmp 1b
-
-/* The stubs' addresses, for the IDT (trap.c): 32 stubs, 16 bytes apart. */
-	.section .rodata.trap, "a", @progbits
-	.balign 8
-	.globl kvm_trap_stubs
-kvm_trap_stubs:
-	.quad trap_stub_0
 
 	.section .note.GNU-stack, "", @progbits

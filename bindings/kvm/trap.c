@@ -53,64 +53,40 @@ struct tss {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
-struct idt_gate {
-	uint16_t off_lo, sel;
-	uint8_t ist, type;
-	uint16_t off_mid;
-	uint32_t off_hi, reserved;
-};
-
 struct desc_ptr {
 	uint16_t limit;
 	uint64_t base;
 } __attribute__((packed));
 
-/*
- * The GDT, TSS and IDT together, page-aligned so that setting them up
- * touches one page (each first touch is an exit on a nested host). The
- * GDT repeats the monitor's code and data descriptors at the same
- * selectors, so no segment register needs reloading after lgdt.
- */
-static struct {
-	uint64_t gdt[5]; /* null, code, data, TSS (two slots) */
-	struct tss tss;
-	struct idt_gate idt[NVEC];
-} tables __attribute__((aligned(4096)));
-
 static uint8_t ist_stack[IST_STACK_SZ] __attribute__((aligned(16)));
 
-extern const uint64_t kvm_trap_stubs[]; /* start.S: stub 0; 16 apart */
+/*
+ * The TSS, for its IST1 stack only (no I/O bitmap: iomap_base past the
+ * end). kvm.ld puts its descriptor in the GDT, so it must be global and
+ * in a section of its own that the linker keeps.
+ */
+__attribute__((section(".data.kvm_tss"), aligned(16))) struct tss kvm_tss = {
+	.ist = {(uint64_t)(uintptr_t)(ist_stack + IST_STACK_SZ)},
+	.iomap_base = sizeof(struct tss),
+};
+
+/*
+ * The GDT and the IDT are complete in the image (kvm.ld): the GDT in
+ * .data with the monitor's code and data descriptors at the same
+ * selectors (so no segment register needs reloading) and our TSS; the IDT
+ * in .rodata, every gate on IST1. Here we only load them: three
+ * instructions, each a trap to the hypervisor, instead of a loop that
+ * costs half a millisecond where KVM emulates guest code.
+ */
+extern const uint8_t kvm_gdt[], kvm_gdt_end[], kvm_idt[], kvm_idt_end[];
 
 void kvm_trap_init(void)
 {
-	uint64_t tss = (uint64_t)(uintptr_t)&tables.tss;
-	uint64_t lim = sizeof(struct tss) - 1;
-	uint64_t stub0 = kvm_trap_stubs[0];
-	struct desc_ptr gdtr = {sizeof tables.gdt - 1,
-				(uint64_t)(uintptr_t)tables.gdt};
-	struct desc_ptr idtr = {sizeof tables.idt - 1,
-				(uint64_t)(uintptr_t)tables.idt};
+	struct desc_ptr gdtr = {(uint16_t)(kvm_gdt_end - kvm_gdt - 1),
+				(uint64_t)(uintptr_t)kvm_gdt};
+	struct desc_ptr idtr = {(uint16_t)(kvm_idt_end - kvm_idt - 1),
+				(uint64_t)(uintptr_t)kvm_idt};
 
-	tables.gdt[KVM_BOOT_CS / 8] = 0x00af9b000000ffffull;
-	tables.gdt[KVM_BOOT_DS / 8] = 0x00cf93000000ffffull;
-	/* 64-bit available TSS (type 9), present */
-	tables.gdt[TSS_SEL / 8] = (lim & 0xffff) | (tss & 0xffffff) << 16 |
-				  0x89ull << 40 | ((lim >> 16) & 0xf) << 48 |
-				  ((tss >> 24) & 0xff) << 56;
-	tables.gdt[TSS_SEL / 8 + 1] = tss >> 32;
-	tables.tss.ist[0] = (uint64_t)(uintptr_t)(ist_stack + IST_STACK_SZ);
-	tables.tss.iomap_base = sizeof(struct tss); /* no I/O bitmap */
-	for (unsigned v = 0; v < NVEC; v++) {
-		uint64_t a = stub0 + 16 * v;
-		tables.idt[v] = (struct idt_gate){
-			.off_lo = (uint16_t)a,
-			.sel = KVM_BOOT_CS,
-			.ist = 1,
-			.type = 0x8e, /* present, DPL 0, interrupt gate */
-			.off_mid = (uint16_t)(a >> 16),
-			.off_hi = (uint32_t)(a >> 32),
-		};
-	}
 	__asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");
 	__asm__ volatile("ltr %w0" : : "r"(TSS_SEL) : "memory");
 	__asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
