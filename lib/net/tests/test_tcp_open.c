@@ -4,7 +4,6 @@
  * 9293 3.5, 3.6), the connection table and backlog bounds with TIME-WAIT
  * reuse, keep-alive, and every reason `closed` can give.
  */
-#include "icmp_wire.h"
 #include "test_tcp_peer.h"
 
 #define MSS 1460u
@@ -28,37 +27,6 @@ static bool tp_connect(void)
 	tp_seq = 7000;
 	fakenet_clear();
 	return true;
-}
-
-/* An ICMP destination unreachable (code, mtu) from the peer quoting the
- * last TCP segment we sent, with its sequence number replaced by seq. */
-static void tp_icmp_unreach(uint8_t code, uint16_t mtu, uint32_t seq)
-{
-	static uint8_t orig[128], msg[128], frame[256];
-	struct eth_hdr eth;
-	struct ipv4_hdr ip;
-	int k = -1;
-
-	for (unsigned i = 0; i < fakenet_nsent; i++)
-		if (fakenet_sent_ipv4(i, &eth, &ip) && ip.proto == 6)
-			k = (int)i;
-	if (k < 0)
-		return;
-	size_t n = fakenet_sent[k]->len - 14;
-	if (n > sizeof orig)
-		n = sizeof orig;
-	memcpy(orig, fakenet_sent[k]->data + 14, n);
-	size_t ihl = (size_t)(orig[0] & 15) * 4;
-	orig[ihl + 4] = (uint8_t)(seq >> 24);
-	orig[ihl + 5] = (uint8_t)(seq >> 16);
-	orig[ihl + 6] = (uint8_t)(seq >> 8);
-	orig[ihl + 7] = (uint8_t)seq;
-	int m = icmp_emit_unreach(code, mtu, view_make(orig, n),
-				  mview_make(msg, sizeof msg));
-	if (m < 0)
-		return;
-	fakenet_inject(frame, fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, 1,
-					   9, false, 0, msg, (size_t)m));
 }
 
 static void script(struct loop_timer *t, void *arg)

@@ -19,6 +19,7 @@
 #include <kiln/tcp.h>
 
 #include "fakenet.h"
+#include "icmp_wire.h"
 #include "fakeplat.h"
 #include "tcp_int.h"
 
@@ -130,6 +131,41 @@ static void tp_arp(void)
 				      FAKENET_US));
 }
 
+/* An ICMP destination unreachable (code, mtu) from the peer quoting the
+ * last TCP segment we sent (since the last clear; else the one quoted
+ * before), with its sequence number replaced by seq. */
+__attribute__((unused)) static void tp_icmp_unreach(uint8_t code, uint16_t mtu, uint32_t seq)
+{
+	static uint8_t orig[128], msg[128], frame[256];
+	static size_t n;
+	struct eth_hdr eth;
+	struct ipv4_hdr ip;
+	int k = -1;
+
+	for (unsigned i = 0; i < fakenet_nsent; i++)
+		if (fakenet_sent_ipv4(i, &eth, &ip) && ip.proto == 6)
+			k = (int)i;
+	if (k >= 0) {
+		n = fakenet_sent[k]->len - 14;
+		if (n > sizeof orig)
+			n = sizeof orig;
+		memcpy(orig, fakenet_sent[k]->data + 14, n);
+	} else if (n == 0) {
+		return;
+	}
+	size_t ihl = (size_t)(orig[0] & 15) * 4;
+	orig[ihl + 4] = (uint8_t)(seq >> 24);
+	orig[ihl + 5] = (uint8_t)(seq >> 16);
+	orig[ihl + 6] = (uint8_t)(seq >> 8);
+	orig[ihl + 7] = (uint8_t)seq;
+	int m = icmp_emit_unreach(code, mtu, view_make(orig, n),
+				  mview_make(msg, sizeof msg));
+	if (m < 0)
+		return;
+	fakenet_inject(frame, fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, 1,
+					   9, false, 0, msg, (size_t)m));
+}
+
 /* ---- the appliance side --------------------------------------------------- */
 
 static struct tcp_conn *conn;
@@ -144,8 +180,9 @@ static size_t on_recv(struct tcp_conn *c, struct view v, void *arg)
 {
 	size_t n = v.len < consume_max ? v.len : consume_max;
 
-	if (rcvd + n <= sizeof rbuf)
-		memcpy(rbuf + rcvd, v.p, n);
+	if (rcvd < sizeof rbuf) /* keep the first 64 KiB */
+		memcpy(rbuf + rcvd, v.p,
+		       n < sizeof rbuf - rcvd ? n : sizeof rbuf - rcvd);
 	rcvd += n;
 	return n;
 }
