@@ -21,8 +21,10 @@ NET_TCP_SRCS = \
 	lib/net/tcp_api.c \
 	lib/net/tcp_cc.c \
 	lib/net/tcp_conn.c \
+	lib/net/tcp_hs.c \
 	lib/net/tcp_in.c \
 	lib/net/tcp_out.c \
+	lib/net/tcp_reasm.c \
 	lib/net/tcp_timer.c
 
 # The stack proper: ethernet, ARP, IPv4 (+ reassembly), ICMP, UDP, DHCP.

@@ -12,7 +12,6 @@
 
 #include "tcp_int.h"
 
-uint16_t tcp_our_mss(void);
 static void resume_run(struct loop_defer *d, void *arg);
 
 const char *tcp_close_reason_name(enum tcp_close_reason why)

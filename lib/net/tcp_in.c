@@ -1,267 +1,16 @@
 /*
- * TCP input: RFC 9293 3.10.7 ("SEGMENT ARRIVES") state by state, with the
- * RFC 5961 hardening (challenge ACKs for in-window RSTs, for SYNs on
- * synchronized connections, and the wider ACK acceptability check), and
- * tcp_icmp_error.
- *
- * Payload is not copied: nb is trimmed to the segment's data and queued
- * on the connection (in order: rq; ahead of rcv_nxt: ooo, reassembled
- * in ooo_insert/ooo_drain).
+ * TCP input: RFC 9293 3.10.7 ("SEGMENT ARRIVES") for the synchronized
+ * states, with the RFC 5961 hardening (challenge ACKs for in-window RSTs,
+ * for SYNs on synchronized connections, and the wider ACK acceptability
+ * check); the dispatch of every segment (tcp_input); tcp_icmp_error.
+ * The handshake states are tcp_hs.c's; the payload goes to tcp_reasm.c.
  */
-#include <string.h>
-
 #include <kiln/kiln.h>
 
 #include "icmp_wire.h"
 #include "tcp_int.h"
 
 struct tcp_conn *tcp_input_conn;
-
-/* Hard bound on buffers per connection; the window keeps honest peers
- * well below it (tcp_rcv_space). */
-#define TCP_RCV_NBUFS_HARD (TCP_RCV_NBUFS + 32u)
-#define TCP_COALESCE_MAX 512u
-
-static uint32_t seg_len(const struct tcp_hdr *h)
-{
-	return (uint32_t)h->payload.len + ((h->flags & TCP_FLAG_SYN) ? 1 : 0) +
-	       ((h->flags & TCP_FLAG_FIN) ? 1 : 0);
-}
-
-/* ---- no connection --------------------------------------------------------- */
-
-/* RFC 9293 3.10.7.1: a reset for a segment nobody wants. */
-static void reset_for(const struct tcp_hdr *h, uint32_t lip, uint32_t rip)
-{
-	if (h->flags & TCP_FLAG_RST)
-		return;
-	if (h->flags & TCP_FLAG_ACK)
-		tcp_send_rst(lip, h->dport, rip, h->sport, h->ack, 0, false);
-	else
-		tcp_send_rst(lip, h->dport, rip, h->sport, 0,
-			     h->seq + seg_len(h), true);
-}
-
-static void peer_options(struct tcp_conn *c, const struct tcp_hdr *h)
-{
-	uint32_t mss = h->opts.has_mss ? h->opts.mss : TCP_DEFAULT_MSS;
-
-	if (mss > c->rcv_mss)
-		mss = c->rcv_mss; /* our MTU bounds what we send too */
-	if (mss < TCP_MIN_MSS)
-		mss = TCP_MIN_MSS;
-	c->mss = (uint16_t)mss;
-	if (h->opts.has_ws) {
-		c->ws_ok = true;
-		c->snd_ws = h->opts.ws > 14 ? 14 : h->opts.ws; /* RFC 7323 2.3 */
-		c->rcv_ws = TCP_WSCALE;
-	} else {
-		c->ws_ok = false;
-		c->snd_ws = c->rcv_ws = 0;
-	}
-}
-
-uint16_t tcp_our_mss(void);
-uint16_t tcp_our_mss(void)
-{
-	uint32_t mtu = net.mtu ? net.mtu : 1500;
-
-	return mtu > 40 + TCP_MIN_MSS ? (uint16_t)(mtu - 40) : TCP_DEFAULT_MSS;
-}
-
-/* RFC 9293 3.10.7.2: a SYN to a listener. */
-static void listen_input(struct tcp_listener *l, const struct tcp_hdr *h,
-			 uint32_t lip, uint32_t rip)
-{
-	if (h->flags & TCP_FLAG_RST)
-		return;
-	if (h->flags & TCP_FLAG_ACK) {
-		reset_for(h, lip, rip);
-		return;
-	}
-	if (!(h->flags & TCP_FLAG_SYN) || (h->flags & TCP_FLAG_FIN)) {
-		tcp_stats.drop_syn_bad++;
-		return;
-	}
-	struct tcp_conn *c = tcp_conn_new();
-	if (!c)
-		return;
-	c->lip = lip;
-	c->rip = rip;
-	c->lport = h->dport;
-	c->rport = h->sport;
-	c->state = TCP_SYN_RECEIVED;
-	c->rcv_mss = tcp_our_mss();
-	peer_options(c, h);
-	c->irs = h->seq;
-	c->rcv_nxt = h->seq + 1;
-	c->rcv_adv = c->rcv_nxt;
-	c->iss = tcp_isn(lip, c->lport, rip, c->rport);
-	c->snd_una = c->iss;
-	c->snd_nxt = c->snd_max = c->iss + 1;
-	c->snd_wnd = h->window; /* never scaled in a SYN (RFC 7323 2.2) */
-	c->max_snd_wnd = c->snd_wnd;
-	c->snd_wl1 = h->seq;
-	c->snd_wl2 = c->iss;
-	/* Time the SYN-ACK: the handshake's ACK is the first RTT sample
-	 * (RFC 6298 2.2), instead of running on the 1 s initial RTO until
-	 * the first data is acknowledged. */
-	c->rtt_timing = true;
-	c->rtt_seq = c->iss;
-	c->rtt_start = loop_now();
-	tcp_cc_init(c);
-	tcp_conn_hash(c);
-	tcp_backlog_add(l, c);
-	/* Data on the SYN is not kept; the peer sends it again. */
-	tcp_send_syn(c);
-}
-
-/* ---- receiving data ------------------------------------------------------ */
-
-static void rq_append(struct tcp_conn *c, struct netbuf *nb)
-{
-	struct netbuf *t = c->rq_tail;
-	struct mview m;
-
-	c->rq_bytes += nb->len;
-	/* Small payloads go into the tail buffer's spare room, so that a
-	 * peer sending tiny segments cannot use up our buffer count. */
-	if (t && nb->len <= TCP_COALESCE_MAX && t != c->rq_head &&
-	    netbuf_put(t, nb->len, &m)) {
-		memcpy(m.p, nb->data, nb->len);
-		netbuf_free(nb);
-		return;
-	}
-	nb->next = NULL;
-	if (t)
-		t->next = nb;
-	else
-		c->rq_head = nb;
-	c->rq_tail = nb;
-	c->nbufs++;
-}
-
-/* In-order bytes: to the appliance's queue, or discarded after close. */
-static void accept_in_order(struct tcp_conn *c, struct netbuf *nb)
-{
-	c->rcv_nxt += nb->len;
-	tcp_stats.bytes_in += nb->len;
-	if (c->closing || c->finished) {
-		netbuf_free(nb);
-		return;
-	}
-	rq_append(c, nb);
-}
-
-static void ooo_drain(struct tcp_conn *c)
-{
-	while (c->ooo && seq_le(c->ooo->user, c->rcv_nxt)) {
-		struct netbuf *nb = c->ooo;
-		c->ooo = nb->next;
-		nb->next = NULL;
-		c->ooo_bytes -= nb->len;
-		c->nbufs--;
-		uint32_t end = nb->user + nb->len;
-		if (seq_le(end, c->rcv_nxt)) {
-			netbuf_free(nb);
-			continue;
-		}
-		tcp_nb_skip(nb, c->rcv_nxt - nb->user);
-		accept_in_order(c, nb);
-	}
-	if (c->ooo_fin && c->ooo_fin_seq == c->rcv_nxt)
-		c->ooo_fin = false; /* the caller sees it through fin_now */
-}
-
-/* Insert a segment ahead of rcv_nxt, sorted, overlaps trimmed. */
-static void ooo_insert(struct tcp_conn *c, struct netbuf *nb, uint32_t seq)
-{
-	struct netbuf **pp = &c->ooo, *prev = NULL;
-
-	while (*pp && seq_lt((*pp)->user, seq)) {
-		prev = *pp;
-		pp = &(*pp)->next;
-	}
-	if (prev) {
-		uint32_t pend = prev->user + prev->len;
-		if (seq_ge(pend, seq + nb->len)) {
-			tcp_stats.dup_segs++;
-			netbuf_free(nb);
-			return;
-		}
-		if (seq_gt(pend, seq)) {
-			tcp_nb_skip(nb, pend - seq);
-			seq = pend;
-		}
-	}
-	/* Later segments the new one covers entirely go. */
-	while (*pp && seq_le((*pp)->user + (*pp)->len, seq + nb->len)) {
-		struct netbuf *dead = *pp;
-		*pp = dead->next;
-		c->ooo_bytes -= dead->len;
-		c->nbufs--;
-		netbuf_free(dead);
-	}
-	if (*pp && seq_gt(seq + nb->len, (*pp)->user))
-		netbuf_trim(nb, (*pp)->user - seq);
-	if (nb->len == 0) {
-		netbuf_free(nb);
-		return;
-	}
-	nb->user = seq;
-	nb->next = *pp;
-	*pp = nb;
-	c->ooo_bytes += nb->len;
-	c->nbufs++;
-	tcp_stats.ooo_queued++;
-}
-
-/*
- * The segment's text (RFC 9293 3.10.7.4 seventh), nb trimmed to the part
- * inside the window. Returns true when the FIN is now in sequence.
- */
-static bool rcv_data(struct tcp_conn *c, struct netbuf *nb, uint32_t seq,
-		     bool fin)
-{
-	uint32_t len = nb->len;
-
-	if (fin && !c->ooo_fin && seq_ge(seq + len, c->rcv_nxt)) {
-		c->ooo_fin = true;
-		c->ooo_fin_seq = seq + len;
-	}
-	if (len == 0) {
-		netbuf_free(nb);
-	} else if (c->nbufs >= TCP_RCV_NBUFS_HARD) {
-		tcp_stats.drop_rcv_full++;
-		netbuf_free(nb);
-		c->ack_now = true;
-	} else if (seq == c->rcv_nxt) {
-		bool hole = c->ooo != NULL;
-		accept_in_order(c, nb);
-		if (hole) {
-			ooo_drain(c);
-			c->ack_now = true; /* RFC 5681 4.2: filled a gap */
-		} else if (++c->ack_pending >= 2) {
-			c->ack_now = true; /* every second segment */
-		} else {
-			tcp_dack_arm(c); /* RFC 1122 4.2.3.2, RFC 5681 4.2 */
-		}
-	} else {
-		/* Ahead of a hole: keep it and ACK at once, the duplicate
-		 * ACKs drive the peer's fast retransmit (RFC 5681 4.2). */
-		if (c->closing) {
-			netbuf_free(nb);
-		} else {
-			ooo_insert(c, nb, seq);
-		}
-		c->ack_now = true;
-	}
-	if (c->ooo_fin && c->ooo_fin_seq == c->rcv_nxt) {
-		c->ooo_fin = false;
-		return true;
-	}
-	return false;
-}
 
 /* The peer's FIN is in sequence (RFC 9293 3.10.7.4 eighth). */
 static void rcv_fin(struct tcp_conn *c)
@@ -286,59 +35,6 @@ static void rcv_fin(struct tcp_conn *c)
 	default:
 		break;
 	}
-}
-
-/* ---- SYN-SENT (RFC 9293 3.10.7.3) ---------------------------------------- */
-
-static void syn_sent_input(struct tcp_conn *c, const struct tcp_hdr *h)
-{
-	bool ack = h->flags & TCP_FLAG_ACK;
-
-	if (ack && (seq_le(h->ack, c->iss) || seq_gt(h->ack, c->snd_max))) {
-		reset_for(h, c->lip, c->rip);
-		tcp_stats.drop_bad_ack++;
-		return;
-	}
-	if (h->flags & TCP_FLAG_RST) {
-		/* Acceptable only when it acknowledges our SYN (RFC 5961 3.2
-		 * keeps that rule for SYN-SENT). */
-		if (ack) {
-			tcp_stats.rst_rcvd++;
-			tcp_conn_finish(c, TCP_CLOSED_REFUSED);
-		}
-		return;
-	}
-	if (!(h->flags & TCP_FLAG_SYN))
-		return;
-	c->irs = h->seq;
-	c->rcv_nxt = h->seq + 1;
-	c->rcv_adv = c->rcv_nxt;
-	peer_options(c, h);
-	c->snd_wl1 = h->seq;
-	c->snd_wl2 = h->ack;
-	c->snd_wnd = h->window;
-	c->max_snd_wnd = c->snd_wnd;
-	tcp_cc_init(c);
-	if (!ack) {
-		/* Simultaneous open (RFC 9293 3.5 figure 8): SYN-ACK back. */
-		c->state = TCP_SYN_RECEIVED;
-		c->retries = 0;
-		tcp_send_syn(c);
-		return;
-	}
-	if (c->retries == 0 && c->rtt_timing)
-		tcp_rtt_sample(c, loop_now() - c->rtt_start);
-	c->rtt_timing = false;
-	c->retries = 0;
-	c->snd_una = h->ack;
-	c->state = TCP_ESTABLISHED;
-	c->progress_ns = loop_now();
-	tcp_rtx_stop(c);
-	c->ack_now = true;
-	tcp_stats.conns_opened++;
-	if (c->cbs && c->cbs->connected)
-		c->cbs->connected(c, c->arg);
-	tcp_life_arm(c);
 }
 
 /* ---- synchronized states --------------------------------------------------- */
@@ -374,32 +70,6 @@ static bool seq_acceptable(const struct tcp_conn *c, uint32_t seq,
 		seq_lt(seq + len - 1, c->rcv_nxt + wnd));
 }
 
-/* Our SYN is acknowledged on a SYN-RECEIVED connection. */
-static void established_from_synrcvd(struct tcp_conn *c,
-				     const struct tcp_hdr *h)
-{
-	if (c->retries == 0 && c->rtt_timing)
-		tcp_rtt_sample(c, loop_now() - c->rtt_start);
-	c->rtt_timing = false;
-	c->retries = 0;
-	c->snd_una = c->iss + 1;
-	c->state = TCP_ESTABLISHED;
-	c->snd_wnd = (uint32_t)h->window << c->snd_ws;
-	c->max_snd_wnd = c->snd_wnd;
-	c->snd_wl1 = h->seq;
-	c->snd_wl2 = h->ack;
-	c->progress_ns = loop_now();
-	tcp_rtx_stop(c);
-	tcp_stats.conns_opened++;
-	if (c->listener) {
-		tcp_accept_conn(c);
-	} else if (c->cbs && c->cbs->connected) {
-		c->cbs->connected(c, c->arg); /* simultaneous open */
-	}
-	if (!c->finished)
-		tcp_life_arm(c);
-}
-
 /*
  * The peer's window opens after zero-window probing: the probe byte past
  * the old window was most likely dropped, so send again from SND.UNA now
@@ -424,10 +94,10 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_hdr *h)
 
 	if (c->state == TCP_SYN_RECEIVED) {
 		if (seq_le(ack, c->snd_una) || seq_gt(ack, c->snd_max)) {
-			reset_for(h, c->lip, c->rip);
+			tcp_reset_for(h, c->lip, c->rip);
 			return false;
 		}
-		established_from_synrcvd(c, h);
+		tcp_established_from_synrcvd(c, h);
 		if (c->finished)
 			return false;
 	}
@@ -541,7 +211,7 @@ static void conn_input(struct tcp_conn *c, const struct tcp_hdr *h,
 		       struct netbuf *nb)
 {
 	uint32_t seq = h->seq;
-	uint32_t len = seg_len(h);
+	uint32_t len = tcp_seg_len(h);
 	uint32_t wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt
 						      : 0;
 	bool fin = h->flags & TCP_FLAG_FIN;
@@ -627,7 +297,7 @@ static void conn_input(struct tcp_conn *c, const struct tcp_hdr *h,
 		fin = false;
 		c->ack_now = true;
 	}
-	if (rcv_data(c, nb, seq, fin))
+	if (tcp_rcv_data(c, nb, seq, fin))
 		rcv_fin(c);
 }
 
@@ -675,10 +345,10 @@ void tcp_input(struct netbuf *nb, const struct ipv4_hdr *ip)
 	if (!c) {
 		struct tcp_listener *l = tcp_listener_find(ip->dst, h.dport);
 		if (l) {
-			listen_input(l, &h, ip->dst, ip->src);
+			tcp_listen_input(l, &h, ip->dst, ip->src);
 		} else {
 			tcp_stats.drop_no_conn++;
-			reset_for(&h, ip->dst, ip->src);
+			tcp_reset_for(&h, ip->dst, ip->src);
 		}
 		netbuf_free(nb);
 		return;
@@ -689,7 +359,7 @@ void tcp_input(struct netbuf *nb, const struct ipv4_hdr *ip)
 	}
 	tcp_input_conn = c;
 	if (c->state == TCP_SYN_SENT) {
-		syn_sent_input(c, &h);
+		tcp_syn_sent_input(c, &h);
 		netbuf_free(nb);
 	} else {
 		conn_input(c, &h, nb);

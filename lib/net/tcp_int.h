@@ -5,8 +5,10 @@
  *   tcp_conn.c   connection table (hash of the 4-tuple, bounded), listeners,
  *                TIME-WAIT list, ISNs (RFC 6528), ephemeral ports, the end
  *                of a connection (the deferred `closed`), counters
- *   tcp_in.c     tcp_input: the segment arrival rules of RFC 9293 3.10.7,
- *                RFC 5961 checks, reassembly; tcp_icmp_error
+ *   tcp_in.c     tcp_input: the segment arrival rules of RFC 9293 3.10.7
+ *                for synchronized states, RFC 5961 checks; tcp_icmp_error
+ *   tcp_hs.c     the handshake: SYNs to listeners, SYN-SENT, options
+ *   tcp_reasm.c  receive queues: in order (rq) and out of order (ooo)
  *   tcp_out.c    building and sending segments: data, SYN, FIN, ACK, RST,
  *                window updates, zero-window probes
  *   tcp_timer.c  retransmission (RFC 6298), persist, delayed ACK, keep-alive,
@@ -298,6 +300,35 @@ extern struct tcp_conn *tcp_input_conn;
 void tcp_reset(void);
 /* Random bytes from kiln_entropy (a counter mix when it fails). */
 uint32_t tcp_random32(void);
+
+/* ---- tcp_in.c, tcp_hs.c, tcp_reasm.c ------------------------------------ */
+
+/* Sequence space a segment occupies: data, SYN and FIN. */
+static inline uint32_t tcp_seg_len(const struct tcp_hdr *h)
+{
+	return (uint32_t)h->payload.len + ((h->flags & TCP_FLAG_SYN) ? 1 : 0) +
+	       ((h->flags & TCP_FLAG_FIN) ? 1 : 0);
+}
+/* RFC 9293 3.10.7.1: a RST answering h, a segment nobody wants. */
+void tcp_reset_for(const struct tcp_hdr *h, uint32_t lip, uint32_t rip);
+/* The MSS we advertise: the device MTU less 40. */
+uint16_t tcp_our_mss(void);
+/* A segment for listener l (RFC 9293 3.10.7.2). */
+void tcp_listen_input(struct tcp_listener *l, const struct tcp_hdr *h,
+		      uint32_t lip, uint32_t rip);
+/* A segment for a SYN-SENT connection (RFC 9293 3.10.7.3). */
+void tcp_syn_sent_input(struct tcp_conn *c, const struct tcp_hdr *h);
+/* Our SYN is acknowledged on a SYN-RECEIVED connection (h: that ACK). */
+void tcp_established_from_synrcvd(struct tcp_conn *c,
+				  const struct tcp_hdr *h);
+/*
+ * The segment's text (RFC 9293 3.10.7.4 seventh), nb (taken) trimmed to
+ * the part inside the window, at seq, fin when it carried a FIN. Queues
+ * or drops it and decides the ACK. Returns true when the FIN is now in
+ * sequence.
+ */
+bool tcp_rcv_data(struct tcp_conn *c, struct netbuf *nb, uint32_t seq,
+		  bool fin);
 
 /* ---- tcp_out.c ---------------------------------------------------------- */
 
