@@ -107,8 +107,8 @@ void tcp_set_callbacks(struct tcp_conn *c, const struct tcp_callbacks *cbs,
 
 static bool can_queue(const struct tcp_conn *c)
 {
-	return !c->finished && !c->shut_req &&
-	       c->state != TCP_CLOSED && c->state != TCP_TIME_WAIT;
+	return !c->finished && !c->shut_req && c->state != TCP_CLOSED &&
+	       c->state != TCP_TIME_WAIT;
 }
 
 static ssize_t send_refused(const struct tcp_conn *c)
@@ -232,7 +232,8 @@ void tcp_notify_writable(struct tcp_conn *c)
 		c->cbs->writable(c, c->arg);
 }
 
-/* ---- receiving ------------------------------------------------------------ */
+/* ---- receiving ------------------------------------------------------------
+ */
 
 static void rq_discard(struct tcp_conn *c)
 {
@@ -306,7 +307,8 @@ void tcp_recv_resume(struct tcp_conn *c)
 		loop_defer(&c->resume_d);
 }
 
-/* ---- closing ---------------------------------------------------------------- */
+/* ---- closing ----------------------------------------------------------------
+ */
 
 void tcp_shutdown(struct tcp_conn *c)
 {
@@ -361,7 +363,8 @@ void tcp_abort(struct tcp_conn *c)
 	tcp_conn_finish(c, TCP_CLOSED_ABORTED);
 }
 
-/* ---- options and addresses ------------------------------------------------ */
+/* ---- options and addresses ------------------------------------------------
+ */
 
 void tcp_set_nodelay(struct tcp_conn *c, bool on)
 {

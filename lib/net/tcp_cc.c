@@ -43,7 +43,8 @@ void tcp_cc_ack(struct tcp_conn *c, uint32_t acked)
 	if (c->in_recovery) {
 		if (seq_ge(c->snd_una, c->recover)) {
 			/* RFC 6582 3.2 step 3: full ACK, leave recovery with
-			 * cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS). */
+			 * cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS).
+			 */
 			uint32_t f = flight(c);
 			uint32_t w = (f > c->mss ? f : c->mss) + c->mss;
 			c->cwnd = w < c->ssthresh ? w : c->ssthresh;
@@ -110,7 +111,7 @@ void tcp_cc_dupack(struct tcp_conn *c)
 void tcp_cc_timeout(struct tcp_conn *c)
 {
 	c->ssthresh = half_flight(c);
-	c->cwnd = c->mss; /* loss window, RFC 5681 3.1 */
+	c->cwnd = c->mss;	 /* loss window, RFC 5681 3.1 */
 	c->recover = c->snd_max; /* RFC 6582 4.1 */
 	c->in_recovery = false;
 	c->dupacks = 0;

@@ -123,7 +123,8 @@ uint32_t tcp_isn(uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport)
 	return (uint32_t)f + (uint32_t)(kiln_mono_ns() / 4000);
 }
 
-/* ---- the table ------------------------------------------------------------ */
+/* ---- the table ------------------------------------------------------------
+ */
 
 static unsigned bucket_of(uint32_t lip, uint16_t lport, uint32_t rip,
 			  uint16_t rport)
@@ -313,7 +314,8 @@ void tcp_maybe_done(struct tcp_conn *c)
 		tcp_conn_finish(c, TCP_CLOSED_NORMAL);
 }
 
-/* ---- listeners ------------------------------------------------------------ */
+/* ---- listeners ------------------------------------------------------------
+ */
 
 struct tcp_listener *tcp_listener_find(uint32_t ip, uint16_t port)
 {

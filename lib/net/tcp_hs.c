@@ -8,7 +8,8 @@
 
 #include "tcp_int.h"
 
-/* ---- no connection --------------------------------------------------------- */
+/* ---- no connection ---------------------------------------------------------
+ */
 
 /* RFC 9293 3.10.7.1: a reset for a segment nobody wants. */
 void tcp_reset_for(const struct tcp_hdr *h, uint32_t lip, uint32_t rip)
@@ -33,7 +34,8 @@ static void peer_options(struct tcp_conn *c, const struct tcp_hdr *h)
 	c->mss = (uint16_t)mss;
 	if (h->opts.has_ws) {
 		c->ws_ok = true;
-		c->snd_ws = h->opts.ws > 14 ? 14 : h->opts.ws; /* RFC 7323 2.3 */
+		c->snd_ws =
+			h->opts.ws > 14 ? 14 : h->opts.ws; /* RFC 7323 2.3 */
 		c->rcv_ws = TCP_WSCALE;
 	} else {
 		c->ws_ok = false;
@@ -50,7 +52,7 @@ uint16_t tcp_our_mss(void)
 
 /* RFC 9293 3.10.7.2: a SYN to a listener. */
 void tcp_listen_input(struct tcp_listener *l, const struct tcp_hdr *h,
-			 uint32_t lip, uint32_t rip)
+		      uint32_t lip, uint32_t rip)
 {
 	if (h->flags & TCP_FLAG_RST)
 		return;
@@ -149,8 +151,7 @@ void tcp_syn_sent_input(struct tcp_conn *c, const struct tcp_hdr *h)
 }
 
 /* Our SYN is acknowledged on a SYN-RECEIVED connection. */
-void tcp_established_from_synrcvd(struct tcp_conn *c,
-				     const struct tcp_hdr *h)
+void tcp_established_from_synrcvd(struct tcp_conn *c, const struct tcp_hdr *h)
 {
 	if (c->retries == 0 && c->rtt_timing)
 		tcp_rtt_sample(c, loop_now() - c->rtt_start);

@@ -37,7 +37,8 @@ static void rcv_fin(struct tcp_conn *c)
 	}
 }
 
-/* ---- synchronized states --------------------------------------------------- */
+/* ---- synchronized states ---------------------------------------------------
+ */
 
 static void timewait_input(struct tcp_conn *c, const struct tcp_hdr *h)
 {
@@ -55,8 +56,8 @@ static void timewait_input(struct tcp_conn *c, const struct tcp_hdr *h)
 }
 
 /* RFC 9293 3.10.7.4 first: is any of the segment inside our window? */
-static bool seq_acceptable(const struct tcp_conn *c, uint32_t seq,
-			   uint32_t len, uint32_t wnd)
+static bool seq_acceptable(const struct tcp_conn *c, uint32_t seq, uint32_t len,
+			   uint32_t wnd)
 {
 	if (len == 0) {
 		if (wnd == 0)
@@ -212,8 +213,8 @@ static void conn_input(struct tcp_conn *c, const struct tcp_hdr *h,
 {
 	uint32_t seq = h->seq;
 	uint32_t len = tcp_seg_len(h);
-	uint32_t wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt
-						      : 0;
+	uint32_t wnd =
+		seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	bool fin = h->flags & TCP_FLAG_FIN;
 
 	c->last_rcv_ns = loop_now();
@@ -301,7 +302,8 @@ static void conn_input(struct tcp_conn *c, const struct tcp_hdr *h,
 		rcv_fin(c);
 }
 
-/* ---- entry points --------------------------------------------------------- */
+/* ---- entry points ---------------------------------------------------------
+ */
 
 static bool bad_addr(uint32_t a)
 {
@@ -332,7 +334,8 @@ void tcp_input(struct netbuf *nb, const struct ipv4_hdr *ip)
 	tcp_nb_skip(nb, (size_t)(h.payload.p - nb->data));
 	netbuf_trim(nb, h.payload.len);
 
-	struct tcp_conn *c = tcp_conn_lookup(ip->dst, h.dport, ip->src, h.sport);
+	struct tcp_conn *c =
+		tcp_conn_lookup(ip->dst, h.dport, ip->src, h.sport);
 	if (c && c->state == TCP_TIME_WAIT && (h.flags & TCP_FLAG_SYN) &&
 	    !(h.flags & (TCP_FLAG_ACK | TCP_FLAG_RST)) &&
 	    seq_gt(h.seq, c->rcv_nxt) && c->app_gone &&
@@ -381,8 +384,8 @@ void tcp_input(struct netbuf *nb, const struct ipv4_hdr *ip)
  * the quoted sequence number is one in flight, so that forged errors
  * cannot reset or slow a connection blindly.
  */
-void tcp_icmp_error(const struct ipv4_hdr *quoted, struct view l4,
-		    uint8_t type, uint8_t code, uint16_t mtu)
+void tcp_icmp_error(const struct ipv4_hdr *quoted, struct view l4, uint8_t type,
+		    uint8_t code, uint16_t mtu)
 {
 	uint16_t sport, dport;
 	uint32_t seq;
@@ -393,8 +396,8 @@ void tcp_icmp_error(const struct ipv4_hdr *quoted, struct view l4,
 		tcp_stats.icmp_ignored++;
 		return;
 	}
-	struct tcp_conn *c = tcp_conn_lookup(quoted->src, sport, quoted->dst,
-					     dport);
+	struct tcp_conn *c =
+		tcp_conn_lookup(quoted->src, sport, quoted->dst, dport);
 	if (!c || c->finished || c->state == TCP_TIME_WAIT ||
 	    seq_lt(seq, c->snd_una) || seq_ge(seq, c->snd_max)) {
 		tcp_stats.icmp_ignored++;

@@ -55,43 +55,43 @@
 
 /* ---- bounds and constants --------------------------------------------- */
 
-#define TCP_MAX_CONNS 1024u    /* connection table, TIME-WAIT included */
-#define TCP_HASH_SIZE 1024u    /* buckets (power of two) */
-#define TCP_MAX_LISTENERS 64u  /* listening sockets */
-#define TCP_BACKLOG 128u       /* half-open connections per listener */
-#define TCP_SND_BUF (64u * 1024) /* copied send bytes per connection */
-#define TCP_SND_SEGS 64u       /* send queue pieces (bounds static refs) */
-#define TCP_RCV_BUF (256u * 1024) /* receive window, bytes */
-#define TCP_RCV_NBUFS 192u     /* netbufs held per connection (rq + ooo) */
-#define TCP_WSCALE 7u	       /* window shift we offer (RFC 7323 2.2) */
-#define TCP_DEFAULT_MSS 536u   /* without the option (RFC 9293 3.7.1) */
-#define TCP_MIN_MSS 88u	       /* floor for PMTUD-lowered MSS */
-#define TCP_INIT_CWND_SEGS 10u /* RFC 6928 */
+#define TCP_MAX_CONNS	   1024u /* connection table, TIME-WAIT included */
+#define TCP_HASH_SIZE	   1024u /* buckets (power of two) */
+#define TCP_MAX_LISTENERS  64u	 /* listening sockets */
+#define TCP_BACKLOG	   128u	 /* half-open connections per listener */
+#define TCP_SND_BUF	   (64u * 1024) /* copied send bytes per connection */
+#define TCP_SND_SEGS	   64u /* send queue pieces (bounds static refs) */
+#define TCP_RCV_BUF	   (256u * 1024) /* receive window, bytes */
+#define TCP_RCV_NBUFS	   192u /* netbufs held per connection (rq + ooo) */
+#define TCP_WSCALE	   7u	/* window shift we offer (RFC 7323 2.2) */
+#define TCP_DEFAULT_MSS	   536u /* without the option (RFC 9293 3.7.1) */
+#define TCP_MIN_MSS	   88u	/* floor for PMTUD-lowered MSS */
+#define TCP_INIT_CWND_SEGS 10u	/* RFC 6928 */
 
 #define TCP_MS 1000000ull /* ns */
-#define TCP_S 1000000000ull
+#define TCP_S  1000000000ull
 /*
  * RFC 6298 2.4 asks for a 1 s minimum RTO; like Linux we use 200 ms: the
  * 1 s floor dates from coarse clocks, and with our fine clock it only
  * slows recovery on short paths (a tap, a LAN).
  */
-#define TCP_RTO_MIN (200 * TCP_MS)
-#define TCP_RTO_MAX (60 * TCP_S)
-#define TCP_RTO_INIT (1 * TCP_S) /* RFC 6298 2.1 */
-#define TCP_MAX_RETRIES 15u	 /* data retransmissions before TIMEOUT */
-#define TCP_SYN_RETRIES 6u	 /* SYN / SYN-ACK retransmissions */
-#define TCP_GIVEUP_NS (120 * TCP_S) /* or this long without progress */
-#define TCP_DACK_NS (40 * TCP_MS)   /* delayed ACK (RFC 1122 4.2.3.2) */
-#define TCP_MSL_NS (30 * TCP_S)
-#define TCP_TIMEWAIT_NS (2 * TCP_MSL_NS)
+#define TCP_RTO_MIN	     (200 * TCP_MS)
+#define TCP_RTO_MAX	     (60 * TCP_S)
+#define TCP_RTO_INIT	     (1 * TCP_S) /* RFC 6298 2.1 */
+#define TCP_MAX_RETRIES	     15u /* data retransmissions before TIMEOUT */
+#define TCP_SYN_RETRIES	     6u	 /* SYN / SYN-ACK retransmissions */
+#define TCP_GIVEUP_NS	     (120 * TCP_S) /* or this long without progress */
+#define TCP_DACK_NS	     (40 * TCP_MS) /* delayed ACK (RFC 1122 4.2.3.2) */
+#define TCP_MSL_NS	     (30 * TCP_S)
+#define TCP_TIMEWAIT_NS	     (2 * TCP_MSL_NS)
 #define TCP_CLOSE_TIMEOUT_NS (60 * TCP_S) /* tcp_close without progress */
-#define TCP_PERSIST_MIN (200 * TCP_MS)
-#define TCP_PERSIST_MAX (60 * TCP_S)
-#define TCP_KA_INTERVAL (75 * TCP_S) /* between keep-alive probes */
-#define TCP_KA_PROBES 9u
-#define TCP_CHALLENGE_PER_S 100u /* challenge ACKs per second (RFC 5961 7) */
-#define TCP_EPHEMERAL_LO 49152u
-#define TCP_EPHEMERAL_HI 65535u
+#define TCP_PERSIST_MIN	     (200 * TCP_MS)
+#define TCP_PERSIST_MAX	     (60 * TCP_S)
+#define TCP_KA_INTERVAL	     (75 * TCP_S) /* between keep-alive probes */
+#define TCP_KA_PROBES	     9u
+#define TCP_CHALLENGE_PER_S  100u /* challenge ACKs per second (RFC 5961 7) */
+#define TCP_EPHEMERAL_LO     49152u
+#define TCP_EPHEMERAL_HI     65535u
 
 enum tcp_state {
 	TCP_CLOSED = 0,
@@ -150,7 +150,7 @@ struct tcp_listener {
 	uint16_t port;
 	tcp_accept_fn accept;
 	void *arg;
-	unsigned nhalf;			   /* half-open connections */
+	unsigned nhalf;				/* half-open connections */
 	struct tcp_conn *half_head, *half_tail; /* oldest first */
 };
 
@@ -162,9 +162,9 @@ enum tcp_rtx_mode {
 
 struct tcp_conn {
 	/* table */
-	struct tcp_conn *hnext;		 /* hash chain */
-	struct tcp_conn *lnext, *lprev;	 /* TIME-WAIT list or backlog */
-	struct tcp_listener *listener;	 /* while half-open (SYN-RECEIVED) */
+	struct tcp_conn *hnext;		/* hash chain */
+	struct tcp_conn *lnext, *lprev; /* TIME-WAIT list or backlog */
+	struct tcp_listener *listener;	/* while half-open (SYN-RECEIVED) */
 	uint32_t lip, rip;
 	uint16_t lport, rport;
 	enum tcp_state state;
@@ -173,24 +173,25 @@ struct tcp_conn {
 	const struct tcp_callbacks *cbs;
 	void *arg;
 	enum tcp_close_reason why;
-	bool finished;	  /* tcp_conn_finish ran: no more callbacks */
-	bool closed_q;	  /* `closed` queued, not yet run */
-	bool app_gone;	  /* `closed` delivered: only the protocol remains */
-	bool closing;	  /* tcp_close: no more recv / eof */
-	bool shut_req;	  /* FIN after the queue (tcp_shutdown) */
-	bool fin_sent;	  /* our FIN has a sequence number (fin_seq) */
-	bool fin_rcvd;	  /* the peer's FIN is in sequence (rcv_nxt past it) */
-	bool eof_told;	  /* eof delivered (or skipped by tcp_close) */
-	bool paused;	  /* recv left bytes; waiting for tcp_recv_resume */
-	bool in_recv;	  /* inside a recv callback of this connection */
+	bool finished; /* tcp_conn_finish ran: no more callbacks */
+	bool closed_q; /* `closed` queued, not yet run */
+	bool app_gone; /* `closed` delivered: only the protocol remains */
+	bool closing;  /* tcp_close: no more recv / eof */
+	bool shut_req; /* FIN after the queue (tcp_shutdown) */
+	bool fin_sent; /* our FIN has a sequence number (fin_seq) */
+	bool fin_rcvd; /* the peer's FIN is in sequence (rcv_nxt past it) */
+	bool eof_told; /* eof delivered (or skipped by tcp_close) */
+	bool paused;   /* recv left bytes; waiting for tcp_recv_resume */
+	bool in_recv;  /* inside a recv callback of this connection */
 	bool want_writable;
 	bool nodelay;
 	bool accepted; /* the appliance has seen it */
 
 	/* send sequence space (RFC 9293 3.3.1) */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2, fin_seq;
-	uint32_t snd_wnd; /* scaled */
-	uint32_t max_snd_wnd; /* largest window the peer offered (RFC 5961 5.2) */
+	uint32_t snd_wnd;     /* scaled */
+	uint32_t max_snd_wnd; /* largest window the peer offered (RFC 5961 5.2)
+			       */
 	uint8_t snd_ws, rcv_ws; /* shifts: the peer's and ours (0 if none) */
 	bool ws_ok;		/* both offered window scaling */
 	uint16_t mss;		/* sending MSS */
@@ -212,9 +213,9 @@ struct tcp_conn {
 	uint32_t rq_bytes;
 	struct netbuf *ooo; /* sorted, nb->user = seq */
 	uint32_t ooo_bytes;
-	bool ooo_fin;	     /* a FIN seen out of order, at ooo_fin_seq */
+	bool ooo_fin; /* a FIN seen out of order, at ooo_fin_seq */
 	uint32_t ooo_fin_seq;
-	unsigned nbufs; /* rq + ooo */
+	unsigned nbufs;	      /* rq + ooo */
 	unsigned ack_pending; /* full segments received since our last ACK */
 	bool ack_now;	      /* an ACK is due at the end of this input */
 
@@ -234,14 +235,14 @@ struct tcp_conn {
 	/* timers */
 	struct loop_timer rtx_t; /* retransmit or persist */
 	enum tcp_rtx_mode rtx_mode;
-	unsigned retries;	/* consecutive RTO expiries / probes */
-	uint64_t progress_ns;	/* last time snd_una advanced */
+	unsigned retries;     /* consecutive RTO expiries / probes */
+	uint64_t progress_ns; /* last time snd_una advanced */
 	struct loop_timer dack_t;
 	struct loop_timer life_t; /* keep-alive, close timeout, TIME-WAIT */
 	uint64_t ka_idle_ns;	  /* 0 = keep-alive off */
 	unsigned ka_probes;
 	uint64_t last_rcv_ns;
-	uint64_t close_deadline;  /* 0 = none */
+	uint64_t close_deadline; /* 0 = none */
 	struct loop_defer closed_d, resume_d;
 
 	/* RFC 5961 challenge-ACK rate limit */
@@ -319,8 +320,7 @@ void tcp_listen_input(struct tcp_listener *l, const struct tcp_hdr *h,
 /* A segment for a SYN-SENT connection (RFC 9293 3.10.7.3). */
 void tcp_syn_sent_input(struct tcp_conn *c, const struct tcp_hdr *h);
 /* Our SYN is acknowledged on a SYN-RECEIVED connection (h: that ACK). */
-void tcp_established_from_synrcvd(struct tcp_conn *c,
-				  const struct tcp_hdr *h);
+void tcp_established_from_synrcvd(struct tcp_conn *c, const struct tcp_hdr *h);
 /*
  * The segment's text (RFC 9293 3.10.7.4 seventh), nb (taken) trimmed to
  * the part inside the window, at seq, fin when it carried a FIN. Queues

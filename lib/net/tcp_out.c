@@ -120,8 +120,8 @@ uint32_t tcp_rcv_space(const struct tcp_conn *c)
 static uint16_t adv_window(struct tcp_conn *c)
 {
 	uint32_t space = tcp_rcv_space(c);
-	uint32_t cur = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt
-						      : 0;
+	uint32_t cur =
+		seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	uint32_t thresh = TCP_SWS_THRESH(c);
 
 	if (space < cur || space - cur < thresh)
@@ -367,8 +367,7 @@ void tcp_output(struct tcp_conn *c)
 		if (len < c->mss && !c->nodelay && flight > 0 &&
 		    len == unsent && !c->shut_req)
 			break; /* Nagle: one small segment in flight */
-		if (unsent == 0 && usable == 0 && flight > 0 &&
-		    c->snd_wnd == 0)
+		if (unsent == 0 && usable == 0 && flight > 0 && c->snd_wnd == 0)
 			break;
 		uint32_t used = send_segment(c, c->snd_nxt, len);
 		if (used == 0)
@@ -385,8 +384,8 @@ void tcp_output(struct tcp_conn *c)
 
 void tcp_window_update(struct tcp_conn *c)
 {
-	uint32_t cur = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt
-						      : 0;
+	uint32_t cur =
+		seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	uint32_t space = tcp_rcv_space(c);
 	uint32_t thresh = TCP_SWS_THRESH(c);
 

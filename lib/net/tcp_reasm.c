@@ -14,7 +14,7 @@
 /* Hard bound on buffers per connection; the window keeps honest peers
  * well below it (tcp_rcv_space). */
 #define TCP_RCV_NBUFS_HARD (TCP_RCV_NBUFS + 32u)
-#define TCP_COALESCE_MAX 512u
+#define TCP_COALESCE_MAX   512u
 
 static void rq_append(struct tcp_conn *c, struct netbuf *nb)
 {
@@ -118,8 +118,7 @@ static void ooo_insert(struct tcp_conn *c, struct netbuf *nb, uint32_t seq)
  * The segment's text (RFC 9293 3.10.7.4 seventh), nb trimmed to the part
  * inside the window. Returns true when the FIN is now in sequence.
  */
-bool tcp_rcv_data(struct tcp_conn *c, struct netbuf *nb, uint32_t seq,
-		     bool fin)
+bool tcp_rcv_data(struct tcp_conn *c, struct netbuf *nb, uint32_t seq, bool fin)
 {
 	uint32_t len = nb->len;
 

@@ -86,7 +86,8 @@ static void script(struct loop_timer *t, void *arg)
 	tcp_abort(c);
 	WAIT(1);
 
-	/* ---- RFC 5961 5.2: ACK acceptability of data segments -------------- */
+	/* ---- RFC 5961 5.2: ACK acceptability of data segments --------------
+	 */
 	nclosed = 0;
 	fakenet_clear();
 	tp_pport++;
@@ -108,7 +109,8 @@ static void script(struct loop_timer *t, void *arg)
 	WAIT(1);
 	tcp_listener_close(l);
 
-	/* ---- half-closed: the peer's FIN, we go on sending ---------------- */
+	/* ---- half-closed: the peer's FIN, we go on sending ----------------
+	 */
 	tp_setup();
 	CHECK("listen", tcp_listen(&l, &la, on_accept, NULL) == 0);
 	CHECK("handshake", tp_handshake());
@@ -122,7 +124,8 @@ static void script(struct loop_timer *t, void *arg)
 	fakenet_clear();
 	CHECK("we may still send", tcp_send(c, "reply", 5) == 5);
 	net_tx_flush_now();
-	CHECK("sent in CLOSE-WAIT", tp_nsegs() == 1 && seg_data(0, "reply", 5) &&
+	CHECK("sent in CLOSE-WAIT", tp_nsegs() == 1 &&
+					    seg_data(0, "reply", 5) &&
 					    tp_last(&h) && h.ack == tp_seq);
 	tp_data(tp_isn + 6, NULL, 0);
 	tcp_close(c);
@@ -134,7 +137,8 @@ static void script(struct loop_timer *t, void *arg)
 	WAIT(1);
 	CHECK("closed(NORMAL)", nclosed == 1 && why == TCP_CLOSED_NORMAL);
 
-	/* ---- half-closed: our FIN, the peer goes on sending --------------- */
+	/* ---- half-closed: our FIN, the peer goes on sending ---------------
+	 */
 	nclosed = neof = 0;
 	rcvd = 0;
 	tp_pport++;
@@ -162,14 +166,14 @@ static void script(struct loop_timer *t, void *arg)
 		      tp_conn() && tp_conn()->state == TCP_TIME_WAIT);
 	tcp_listener_close(l);
 
-	/* ---- tcp_send_static: sent and resent from the caller's memory ----- */
+	/* ---- tcp_send_static: sent and resent from the caller's memory -----
+	 */
 	tp_setup();
 	CHECK("listen", tcp_listen(&l, &la, on_accept, NULL) == 0);
 	CHECK("handshake", tp_handshake());
 	c = conn;
-	CHECK("tcp_send_static takes all", tcp_send_static(c, sdata,
-							   sizeof sdata) ==
-						   (ssize_t)sizeof sdata);
+	CHECK("tcp_send_static takes all",
+	      tcp_send_static(c, sdata, sizeof sdata) == (ssize_t)sizeof sdata);
 	net_tx_flush_now();
 	CHECK("no copy: no send ring allocated", c->ring == NULL);
 	CHECK("sent: 1460 + 1460 + 80",
@@ -186,7 +190,8 @@ static void script(struct loop_timer *t, void *arg)
 		      memcmp(h.payload.p + 1, sdata + MSS + 1, MSS - 1) == 0);
 	tp_data(tp_isn + 1 + sizeof sdata, NULL, 0);
 
-	/* ---- Nagle ------------------------------------------------------------ */
+	/* ---- Nagle
+	 * ------------------------------------------------------------ */
 	fakenet_clear();
 	tcp_send(c, "a", 1);
 	tcp_send(c, "b", 1);
@@ -212,7 +217,8 @@ static void script(struct loop_timer *t, void *arg)
 	tcp_abort(c);
 	WAIT(1);
 
-	/* ---- writable after a short send -------------------------------------- */
+	/* ---- writable after a short send
+	 * -------------------------------------- */
 	fakenet_clear();
 	tp_pport++;
 	CHECK("handshake", tp_handshake());
@@ -225,27 +231,27 @@ static void script(struct loop_timer *t, void *arg)
 	CHECK("no writable for less than a quarter of the buffer",
 	      nwritable == 0);
 	tp_data(S(12), NULL, 0);
-	CHECK("writable once a quarter is free", nwritable == 1 &&
-							 tcp_send_room(c) >=
-								 TCP_SND_BUF / 4);
+	CHECK("writable once a quarter is free",
+	      nwritable == 1 && tcp_send_room(c) >= TCP_SND_BUF / 4);
 	tp_data(S(14), NULL, 0);
 	CHECK("writable once per short send", nwritable == 1);
 	tcp_abort(c);
 	WAIT(1);
 	tcp_listener_close(l);
 
-	/* ---- receive back-pressure -------------------------------------------- */
+	/* ---- receive back-pressure
+	 * -------------------------------------------- */
 	tp_setup();
 	CHECK("listen", tcp_listen(&l, &la, on_accept, NULL) == 0);
 	tp_ws = 2;
 	CHECK("handshake", tp_handshake());
 	c = conn;
-	consume_max = 0; /* the appliance takes nothing for now */
+	consume_max = 0;       /* the appliance takes nothing for now */
 	edge = tp_seq + 65535; /* the SYN-ACK's window */
 	total = 0;
 	for (;;) {
-		if (tp_last(&h) && seq_gt(h.ack + ((uint32_t)h.window << 7),
-					  edge))
+		if (tp_last(&h) &&
+		    seq_gt(h.ack + ((uint32_t)h.window << 7), edge))
 			edge = h.ack + ((uint32_t)h.window << 7);
 		if (!seq_lt(tp_seq, edge)) {
 			/* at the edge the peer waits for an ACK */
@@ -277,8 +283,8 @@ static void script(struct loop_timer *t, void *arg)
 	tcp_recv_resume(c);
 	CHECK("resume is deferred, never inside the call", rcvd == 0);
 	WAIT(1);
-	CHECK("resumed: 1000 bytes taken, paused again", rcvd == 1000 &&
-								 c->paused);
+	CHECK("resumed: 1000 bytes taken, paused again",
+	      rcvd == 1000 && c->paused);
 	CHECK("less than an MSS freed: no window update (SWS avoidance)",
 	      tp_nsegs() == 0);
 	consume_max = (size_t)-1;

@@ -17,7 +17,8 @@
 #include "fakeplat.h"
 #include "tcp_int.h"
 
-/* ---- the reflecting device ------------------------------------------------ */
+/* ---- the reflecting device ------------------------------------------------
+ */
 
 static unsigned loss_pct, reorder_pct;
 static uint64_t rng = 88172645463325252ull;

@@ -90,8 +90,8 @@ static void script(struct loop_timer *t, void *arg)
 	tp_isn = h.seq;
 	tp_seq++;
 	tp_send(tp_seq, tp_isn + 1, TCP_FLAG_ACK, NULL, 0);
-	CHECK("no scaling either way", conn && conn->snd_ws == 0 &&
-					       conn->rcv_ws == 0);
+	CHECK("no scaling either way",
+	      conn && conn->snd_ws == 0 && conn->rcv_ws == 0);
 	fakenet_clear();
 	tcp_send(conn, data, 10);
 	net_tx_flush_now();
@@ -170,8 +170,7 @@ static void script(struct loop_timer *t, void *arg)
 			isn1 = tp_isn;
 		}
 	}
-	CHECK("1024 connections established", ok &&
-						       tcp_conn_count() == 1024);
+	CHECK("1024 connections established", ok && tcp_conn_count() == 1024);
 	tp_pport = 30000;
 	tp_seq = 1000;
 	tp_send(tp_seq, 0, TCP_FLAG_SYN, NULL, 0);
@@ -222,7 +221,8 @@ static void script(struct loop_timer *t, void *arg)
 	      conn != NULL && l->nhalf == TCP_BACKLOG - 1);
 	tcp_listener_close(l);
 
-	/* ---- keep-alive --------------------------------------------------- */
+	/* ---- keep-alive ---------------------------------------------------
+	 */
 	tp_setup();
 	CHECK("listen", tcp_listen(&l, &la, on_accept, NULL) == 0);
 	CHECK("handshake", tp_handshake());
@@ -249,7 +249,8 @@ static void script(struct loop_timer *t, void *arg)
 		      tcp_stats.keepalive_probes == 1 + TCP_KA_PROBES);
 	tcp_listener_close(l);
 
-	/* ---- close reasons -------------------------------------------------- */
+	/* ---- close reasons --------------------------------------------------
+	 */
 	tp_setup();
 	tp_pport = 5003;
 	CHECK("connect", tp_connect());
@@ -298,7 +299,8 @@ static void script(struct loop_timer *t, void *arg)
 	CHECK("still once", nclosed == 1 && tcp_conn_count() == 0);
 	tcp_listener_close(l);
 
-	/* ---- RST for a closed port (RFC 9293 3.10.7.1) --------------------- */
+	/* ---- RST for a closed port (RFC 9293 3.10.7.1) ---------------------
+	 */
 	tp_setup();
 	tp_pport = 5005;
 	tp_send(100, 0, TCP_FLAG_SYN | TCP_FLAG_FIN, "abc", 3);

@@ -43,8 +43,8 @@ static void tp_send(uint32_t seq, uint32_t ack, uint16_t flags,
 	struct mview m;
 
 	netbuf_reset(&nb);
-	if (len && (!netbuf_put(&nb, len, &m) ||
-		    !mview_copy_in(m, 0, data, len)))
+	if (len &&
+	    (!netbuf_put(&nb, len, &m) || !mview_copy_in(m, 0, data, len)))
 		return;
 	memset(&h, 0, sizeof h);
 	h.sport = tp_pport;
@@ -63,8 +63,8 @@ static void tp_send(uint32_t seq, uint32_t ack, uint16_t flags,
 	}
 	if (tcp_prepend(&h, FAKENET_PEER, FAKENET_US, &nb) != 0)
 		return;
-	size_t n = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, 6, 1, false,
-				0, nb.data, nb.len);
+	size_t n = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, 6, 1, false, 0,
+				nb.data, nb.len);
 	fakenet_inject(frame, n);
 }
 
@@ -134,7 +134,8 @@ static void tp_arp(void)
 /* An ICMP destination unreachable (code, mtu) from the peer quoting the
  * last TCP segment we sent (since the last clear; else the one quoted
  * before), with its sequence number replaced by seq. */
-__attribute__((unused)) static void tp_icmp_unreach(uint8_t code, uint16_t mtu, uint32_t seq)
+__attribute__((unused)) static void tp_icmp_unreach(uint8_t code, uint16_t mtu,
+						    uint32_t seq)
 {
 	static uint8_t orig[128], msg[128], frame[256];
 	static size_t n;
@@ -166,7 +167,8 @@ __attribute__((unused)) static void tp_icmp_unreach(uint8_t code, uint16_t mtu, 
 					   9, false, 0, msg, (size_t)m));
 }
 
-/* ---- the appliance side --------------------------------------------------- */
+/* ---- the appliance side ---------------------------------------------------
+ */
 
 static struct tcp_conn *conn;
 static size_t rcvd;
@@ -261,7 +263,8 @@ __attribute__((unused)) static struct tcp_conn *tp_conn(void)
 	return tcp_conn_lookup(FAKENET_US, tp_lport, FAKENET_PEER, tp_pport);
 }
 
-/* ---- the script ------------------------------------------------------------ */
+/* ---- the script ------------------------------------------------------------
+ */
 
 static struct loop_timer script_t;
 static int script_pc;

@@ -28,7 +28,8 @@ static void send_seg(uint32_t seq, uint32_t ack, uint16_t flags,
 	struct mview m;
 
 	netbuf_reset(&nb);
-	if (len && (!netbuf_put(&nb, len, &m) || !mview_copy_in(m, 0, data, len)))
+	if (len &&
+	    (!netbuf_put(&nb, len, &m) || !mview_copy_in(m, 0, data, len)))
 		return;
 	memset(&h, 0, sizeof h);
 	h.sport = PPORT;
@@ -45,8 +46,8 @@ static void send_seg(uint32_t seq, uint32_t ack, uint16_t flags,
 	}
 	if (tcp_prepend(&h, FAKENET_PEER, FAKENET_US, &nb) != 0)
 		return;
-	size_t n = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, 6, 1, false,
-				0, nb.data, nb.len);
+	size_t n = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, 6, 1, false, 0,
+				nb.data, nb.len);
 	fakenet_inject(frame, n);
 }
 
@@ -83,11 +84,13 @@ static unsigned tcp_sent(void)
  */
 static struct loop_timer script_t;
 static int script_pc;
-#define SCRIPT_BEGIN switch (script_pc) { case 0:
+#define SCRIPT_BEGIN                                                           \
+	switch (script_pc) {                                                   \
+	case 0:
 #define WAIT(ms)                                                               \
 	do {                                                                   \
 		script_pc = __LINE__;                                          \
-		loop_timer_arm_in(&script_t, (uint64_t)(ms) * TCP_MS);         \
+		loop_timer_arm_in(&script_t, (uint64_t)(ms)*TCP_MS);           \
 		return;                                                        \
 	case __LINE__:                                                         \
 		net_tx_flush_now();                                            \
@@ -181,8 +184,8 @@ static void script(struct loop_timer *t, void *arg)
 	peer_seq = 1000;
 	send_seg(peer_seq, 0, TCP_FLAG_SYN, NULL, 0, true);
 	got = last_seg(&h);
-	CHECK("SYN-ACK sent", got && h.flags == (TCP_FLAG_SYN | TCP_FLAG_ACK) &&
-				      h.ack == 1001);
+	CHECK("SYN-ACK sent",
+	      got && h.flags == (TCP_FLAG_SYN | TCP_FLAG_ACK) && h.ack == 1001);
 	CHECK("SYN-ACK: MSS 1460 and window scale offered",
 	      got && h.opts.has_mss && h.opts.mss == 1460 && h.opts.has_ws &&
 		      h.opts.ws == TCP_WSCALE);

@@ -95,8 +95,8 @@ static void rto_script(struct loop_timer *t, void *arg)
 	CHECKF(tcp_stats.rto_expiries >= 2 + 9,
 	       "with backoff: %llu expiries in all",
 	       (unsigned long long)tcp_stats.rto_expiries);
-	CHECK("a RST tells the peer", tp_last(&h) && (h.flags & TCP_FLAG_RST) &&
-					      h.seq == tp_isn + 301);
+	CHECK("a RST tells the peer",
+	      tp_last(&h) && (h.flags & TCP_FLAG_RST) && h.seq == tp_isn + 301);
 	WAIT(1);
 	CHECK("connection gone", tcp_conn_count() == 0);
 	tcp_listener_close(l);
@@ -133,7 +133,7 @@ static void rto_script(struct loop_timer *t, void *arg)
 	script_pc = -1;
 	/* the next script takes over */
 	__attribute__((fallthrough));
-	default:
+default:
 	newreno_script(t, arg);
 	SCRIPT_END
 }
@@ -168,149 +168,165 @@ static void newreno_script(struct loop_timer *t, void *arg)
 
 	switch (script_pc) {
 	case -1:
-	tp_setup();
-	CHECK("listen", tcp_listen(&l, &la, on_accept, NULL) == 0);
-	CHECK("handshake", tp_handshake());
-	c = conn;
-	CHECK("initial window: 10 segments (RFC 6928)", c->cwnd == 10 * MSS);
-	CHECK("queue 20 segments", tcp_send(c, data, 20 * MSS) == 20 * MSS);
-	net_tx_flush_now();
-	for (ok = tp_nsegs() == 10, i = 0; i < 10; i++)
-		ok = ok && seg_is(i, S(i), MSS);
-	CHECK("10 full segments in flight", ok);
-	fakenet_clear();
-	tp_data(S(1), NULL, 0);
-	CHECK("slow start: cwnd + 1 MSS for 1 MSS acked", c->cwnd == 11 * MSS);
-	CHECK("two more segments", tp_nsegs() == 2 && seg_is(0, S(10), MSS) &&
-					   seg_is(1, S(11), MSS));
-	/* S1 is lost: S2.. draw duplicate ACKs for S1. */
-	fakenet_clear();
-	dupacks(S(1), 2);
-	CHECK("two duplicate ACKs: nothing sent, cwnd unchanged",
-	      tp_nsegs() == 0 && c->cwnd == 11 * MSS && c->dupacks == 2);
-	dupacks(S(1), 1);
-	CHECK("third duplicate ACK: fast retransmit of S1",
-	      tp_nsegs() == 1 && seg_is(0, S(1), MSS) &&
-		      tcp_stats.fast_retransmits == 1);
-	CHECK("ssthresh = FlightSize / 2 (11 segments in flight)",
-	      c->ssthresh == 11 * MSS / 2);
-	CHECK("cwnd = ssthresh + 3 MSS", c->cwnd == c->ssthresh + 3 * MSS);
-	CHECK("in recovery until S12 (recover = SND.MAX)",
-	      c->in_recovery && c->recover == S(12));
-	fakenet_clear();
-	dupacks(S(1), 3);
-	CHECK("further duplicates inflate cwnd by 1 MSS each",
-	      c->cwnd == c->ssthresh + 6 * MSS && tp_nsegs() == 0);
-	dupacks(S(1), 1);
-	CHECK("inflated past the flight: one new segment (S12)",
-	      tp_nsegs() == 1 && seg_is(0, S(12), MSS));
-	/* S3 was lost too: a partial ACK up to it. */
-	fakenet_clear();
-	tp_data(S(3), NULL, 0);
-	CHECK("partial ACK: S3 retransmitted at once (RFC 6582 3.2 step 4)",
-	      tp_nsegs() >= 1 && seg_is(0, S(3), MSS) &&
-		      tcp_stats.fast_retransmits == 2);
-	CHECK("partial ACK: cwnd deflated by the 2 MSS acked, plus 1 MSS",
-	      c->cwnd == c->ssthresh + 7 * MSS - 2 * MSS + MSS);
-	CHECK("partial ACK: still in recovery", c->in_recovery);
-	CHECK("partial ACK: and one new segment (S13)",
-	      tp_nsegs() == 2 && seg_is(1, S(13), MSS));
-	fakenet_clear();
-	tp_data(S(12), NULL, 0);
-	CHECK("full ACK (up to recover): recovery over", !c->in_recovery);
-	CHECK("full ACK: cwnd = min(ssthresh, FlightSize + MSS)",
-	      c->cwnd == 3 * MSS);
-	CHECK("full ACK: the window allows one more segment (S14)",
-	      tp_nsegs() == 1 && seg_is(0, S(14), MSS));
-	/* Now S12, the first segment past the old recover, is lost. */
-	fakenet_clear();
-	dupacks(S(12), 3);
-	CHECK("a loss just past recover: fast retransmit again",
-	      tcp_stats.fast_retransmits == 3 && tp_nsegs() >= 1 &&
-		      seg_is(0, S(12), MSS) && c->in_recovery);
-	CHECK("no timeout was needed", tcp_stats.rto_expiries == 0);
-	tp_data(S(15), NULL, 0);
-	CHECK("all acknowledged: recovery over", !c->in_recovery);
-	/* Duplicates of an old ACK after a timeout do not start recovery. */
-	fakenet_clear();
-	WAIT(300);
-	CHECK("RTO: go back to SND.UNA with cwnd = 1 MSS",
-	      tcp_stats.rto_expiries == 1 && c->cwnd == MSS && tp_nsegs() == 1 &&
-		      tp_last(&h) && h.seq == S(15));
-	CHECK("RTO: recover = SND.MAX (RFC 6582 4.1)",
-	      c->recover == c->snd_max && c->snd_nxt == S(16));
-	fakenet_clear();
-	dupacks(S(15), 3);
-	CHECK("duplicate ACKs below recover after a timeout: no fast "
-	      "retransmit",
-	      tcp_stats.fast_retransmits == 3 && !c->in_recovery);
-	tcp_abort(c);
-	WAIT(1);
-	CHECK("aborted", nclosed == 1 && why == TCP_CLOSED_ABORTED);
-	tcp_listener_close(l);
+		tp_setup();
+		CHECK("listen", tcp_listen(&l, &la, on_accept, NULL) == 0);
+		CHECK("handshake", tp_handshake());
+		c = conn;
+		CHECK("initial window: 10 segments (RFC 6928)",
+		      c->cwnd == 10 * MSS);
+		CHECK("queue 20 segments",
+		      tcp_send(c, data, 20 * MSS) == 20 * MSS);
+		net_tx_flush_now();
+		for (ok = tp_nsegs() == 10, i = 0; i < 10; i++)
+			ok = ok && seg_is(i, S(i), MSS);
+		CHECK("10 full segments in flight", ok);
+		fakenet_clear();
+		tp_data(S(1), NULL, 0);
+		CHECK("slow start: cwnd + 1 MSS for 1 MSS acked",
+		      c->cwnd == 11 * MSS);
+		CHECK("two more segments", tp_nsegs() == 2 &&
+						   seg_is(0, S(10), MSS) &&
+						   seg_is(1, S(11), MSS));
+		/* S1 is lost: S2.. draw duplicate ACKs for S1. */
+		fakenet_clear();
+		dupacks(S(1), 2);
+		CHECK("two duplicate ACKs: nothing sent, cwnd unchanged",
+		      tp_nsegs() == 0 && c->cwnd == 11 * MSS &&
+			      c->dupacks == 2);
+		dupacks(S(1), 1);
+		CHECK("third duplicate ACK: fast retransmit of S1",
+		      tp_nsegs() == 1 && seg_is(0, S(1), MSS) &&
+			      tcp_stats.fast_retransmits == 1);
+		CHECK("ssthresh = FlightSize / 2 (11 segments in flight)",
+		      c->ssthresh == 11 * MSS / 2);
+		CHECK("cwnd = ssthresh + 3 MSS",
+		      c->cwnd == c->ssthresh + 3 * MSS);
+		CHECK("in recovery until S12 (recover = SND.MAX)",
+		      c->in_recovery && c->recover == S(12));
+		fakenet_clear();
+		dupacks(S(1), 3);
+		CHECK("further duplicates inflate cwnd by 1 MSS each",
+		      c->cwnd == c->ssthresh + 6 * MSS && tp_nsegs() == 0);
+		dupacks(S(1), 1);
+		CHECK("inflated past the flight: one new segment (S12)",
+		      tp_nsegs() == 1 && seg_is(0, S(12), MSS));
+		/* S3 was lost too: a partial ACK up to it. */
+		fakenet_clear();
+		tp_data(S(3), NULL, 0);
+		CHECK("partial ACK: S3 retransmitted at once (RFC 6582 3.2 "
+		      "step 4)",
+		      tp_nsegs() >= 1 && seg_is(0, S(3), MSS) &&
+			      tcp_stats.fast_retransmits == 2);
+		CHECK("partial ACK: cwnd deflated by the 2 MSS acked, plus 1 "
+		      "MSS",
+		      c->cwnd == c->ssthresh + 7 * MSS - 2 * MSS + MSS);
+		CHECK("partial ACK: still in recovery", c->in_recovery);
+		CHECK("partial ACK: and one new segment (S13)",
+		      tp_nsegs() == 2 && seg_is(1, S(13), MSS));
+		fakenet_clear();
+		tp_data(S(12), NULL, 0);
+		CHECK("full ACK (up to recover): recovery over",
+		      !c->in_recovery);
+		CHECK("full ACK: cwnd = min(ssthresh, FlightSize + MSS)",
+		      c->cwnd == 3 * MSS);
+		CHECK("full ACK: the window allows one more segment (S14)",
+		      tp_nsegs() == 1 && seg_is(0, S(14), MSS));
+		/* Now S12, the first segment past the old recover, is lost. */
+		fakenet_clear();
+		dupacks(S(12), 3);
+		CHECK("a loss just past recover: fast retransmit again",
+		      tcp_stats.fast_retransmits == 3 && tp_nsegs() >= 1 &&
+			      seg_is(0, S(12), MSS) && c->in_recovery);
+		CHECK("no timeout was needed", tcp_stats.rto_expiries == 0);
+		tp_data(S(15), NULL, 0);
+		CHECK("all acknowledged: recovery over", !c->in_recovery);
+		/* Duplicates of an old ACK after a timeout do not start
+		 * recovery. */
+		fakenet_clear();
+		WAIT(300);
+		CHECK("RTO: go back to SND.UNA with cwnd = 1 MSS",
+		      tcp_stats.rto_expiries == 1 && c->cwnd == MSS &&
+			      tp_nsegs() == 1 && tp_last(&h) && h.seq == S(15));
+		CHECK("RTO: recover = SND.MAX (RFC 6582 4.1)",
+		      c->recover == c->snd_max && c->snd_nxt == S(16));
+		fakenet_clear();
+		dupacks(S(15), 3);
+		CHECK("duplicate ACKs below recover after a timeout: no fast "
+		      "retransmit",
+		      tcp_stats.fast_retransmits == 3 && !c->in_recovery);
+		tcp_abort(c);
+		WAIT(1);
+		CHECK("aborted", nclosed == 1 && why == TCP_CLOSED_ABORTED);
+		tcp_listener_close(l);
 
-	/* ---- zero window: persist probes -------------------------------- */
-	tp_setup();
-	CHECK("listen", tcp_listen(&l, &la, on_accept, NULL) == 0);
-	tp_win = 1000;
-	CHECK("handshake, peer window 1000", tp_handshake());
-	c = conn;
-	CHECK("queue 3000 bytes", tcp_send(c, data, 3000) == 3000);
-	net_tx_flush_now();
-	CHECK("1000 bytes sent: the window", tp_nsegs() == 1 &&
-						     seg_is(0, S(0), 1000));
-	fakenet_clear();
-	tp_win = 0;
-	tp_data(S(0) + 1000, NULL, 0);
-	CHECK("window closed: nothing sent, persist timer armed",
-	      tp_nsegs() == 0 && c->rtx_mode == TCP_RTX_PERSIST);
-	t0 = loop_now();
-	for (i = 0; i < 4; i++) {
-		while (tp_nsegs() == 0 && loop_now() - t0 < 10 * TCP_S)
-			WAIT(1);
-		gap[i] = (loop_now() - t0) / TCP_MS;
+		/* ---- zero window: persist probes
+		 * -------------------------------- */
+		tp_setup();
+		CHECK("listen", tcp_listen(&l, &la, on_accept, NULL) == 0);
+		tp_win = 1000;
+		CHECK("handshake, peer window 1000", tp_handshake());
+		c = conn;
+		CHECK("queue 3000 bytes", tcp_send(c, data, 3000) == 3000);
+		net_tx_flush_now();
+		CHECK("1000 bytes sent: the window",
+		      tp_nsegs() == 1 && seg_is(0, S(0), 1000));
+		fakenet_clear();
+		tp_win = 0;
+		tp_data(S(0) + 1000, NULL, 0);
+		CHECK("window closed: nothing sent, persist timer armed",
+		      tp_nsegs() == 0 && c->rtx_mode == TCP_RTX_PERSIST);
 		t0 = loop_now();
-		CHECKF(tp_nsegs() == 1 && seg_is(0, S(0) + 1000, 1),
-		       "probe %u: one byte past the window after %llu ms",
-		       i + 1, (unsigned long long)gap[i]);
-		fakenet_clear();
-		tp_data(S(0) + 1000, NULL, 0); /* the answer: still zero */
-	}
-	CHECKF(gap[0] >= 200 && gap[0] <= 202 && gap[1] >= 2 * gap[0] - 2 &&
-		       gap[2] >= 2 * gap[1] - 2 && gap[3] >= 2 * gap[2] - 2,
-	       "probes back off: %llu, %llu, %llu, %llu ms",
-	       (unsigned long long)gap[0], (unsigned long long)gap[1],
-	       (unsigned long long)gap[2], (unsigned long long)gap[3]);
-	CHECK("the answers to probes are not duplicate ACKs",
-	      tcp_stats.fast_retransmits == 0 && c->cwnd >= 10 * MSS);
-	CHECK("probes counted", tcp_stats.persist_probes == 4);
-	/* Probing goes on while the peer answers, with the interval capped. */
-	for (i = 0; i < 300; i++) {
-		if (tp_nsegs() > 0) {
+		for (i = 0; i < 4; i++) {
+			while (tp_nsegs() == 0 && loop_now() - t0 < 10 * TCP_S)
+				WAIT(1);
+			gap[i] = (loop_now() - t0) / TCP_MS;
+			t0 = loop_now();
+			CHECKF(tp_nsegs() == 1 && seg_is(0, S(0) + 1000, 1),
+			       "probe %u: one byte past the window after %llu "
+			       "ms",
+			       i + 1, (unsigned long long)gap[i]);
 			fakenet_clear();
-			tp_data(S(0) + 1000, NULL, 0);
+			tp_data(S(0) + 1000, NULL,
+				0); /* the answer: still zero */
 		}
-		tp_arp();
+		CHECKF(gap[0] >= 200 && gap[0] <= 202 &&
+			       gap[1] >= 2 * gap[0] - 2 &&
+			       gap[2] >= 2 * gap[1] - 2 &&
+			       gap[3] >= 2 * gap[2] - 2,
+		       "probes back off: %llu, %llu, %llu, %llu ms",
+		       (unsigned long long)gap[0], (unsigned long long)gap[1],
+		       (unsigned long long)gap[2], (unsigned long long)gap[3]);
+		CHECK("the answers to probes are not duplicate ACKs",
+		      tcp_stats.fast_retransmits == 0 && c->cwnd >= 10 * MSS);
+		CHECK("probes counted", tcp_stats.persist_probes == 4);
+		/* Probing goes on while the peer answers, with the interval
+		 * capped. */
+		for (i = 0; i < 300; i++) {
+			if (tp_nsegs() > 0) {
+				fakenet_clear();
+				tp_data(S(0) + 1000, NULL, 0);
+			}
+			tp_arp();
+			fakenet_clear();
+			WAIT(1000);
+		}
+		CHECKF(nclosed == 0 && tcp_stats.persist_probes >= 8,
+		       "5 minutes of answered probes: still open (%llu probes)",
+		       (unsigned long long)tcp_stats.persist_probes);
 		fakenet_clear();
-		WAIT(1000);
-	}
-	CHECKF(nclosed == 0 && tcp_stats.persist_probes >= 8,
-	       "5 minutes of answered probes: still open (%llu probes)",
-	       (unsigned long long)tcp_stats.persist_probes);
-	fakenet_clear();
-	tp_win = 65535;
-	tp_data(S(0) + 1000, NULL, 0);
-	CHECK("window reopens: the probed byte and the rest go at once",
-	      tp_nsegs() == 2 && seg_is(0, S(0) + 1000, MSS) &&
-		      seg_is(1, S(0) + 1000 + MSS, 2000 - MSS));
-	CHECK("window reopens: the RTO is no longer backed off",
-	      c->rto_ns == TCP_RTO_MIN);
-	tp_data(S(0) + 3000, NULL, 0);
-	CHECK("all acknowledged", c->snd_una == S(0) + 3000 &&
-					  !loop_timer_armed(&c->rtx_t));
-	tcp_abort(c);
-	tcp_listener_close(l);
-	loop_stop(0);
+		tp_win = 65535;
+		tp_data(S(0) + 1000, NULL, 0);
+		CHECK("window reopens: the probed byte and the rest go at once",
+		      tp_nsegs() == 2 && seg_is(0, S(0) + 1000, MSS) &&
+			      seg_is(1, S(0) + 1000 + MSS, 2000 - MSS));
+		CHECK("window reopens: the RTO is no longer backed off",
+		      c->rto_ns == TCP_RTO_MIN);
+		tp_data(S(0) + 3000, NULL, 0);
+		CHECK("all acknowledged", c->snd_una == S(0) + 3000 &&
+						  !loop_timer_armed(&c->rtx_t));
+		tcp_abort(c);
+		tcp_listener_close(l);
+		loop_stop(0);
 	}
 }
 
