@@ -42,6 +42,19 @@ void plat_backtrace(void);
 void core_start(int nargs, char **args) __attribute__((noreturn));
 
 /*
+ * Start-up hooks, called by core_start in this order:
+ *   start-line keys applied -> plat_start -> kiln_main -> plat_seal -> loop
+ * plat_start brings up what reads configuration keys (posix-direct and
+ * kvm attach Kiln's stack, which reads `ipv4` and `gateway`); plat_seal
+ * locks the image down once the appliance has set itself up (posix-direct
+ * installs its seccomp allow-list). Each returns 0, or -1 with a reason in
+ * why, and core_start then prints it and exits with status 2. lib/core
+ * gives both a do-nothing weak default; a target defines the ones it needs.
+ */
+int plat_start(char *why, unsigned long whylen);
+int plat_seal(char *why, unsigned long whylen);
+
+/*
  * Set a settable key from "KEY=VALUE" text. Returns 0, or -ENOENT for an
  * unknown key, -EPERM for a key sealed at build time, -EINVAL for a value
  * of the wrong type; in each case `why` receives a message naming the key.

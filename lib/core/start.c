@@ -74,9 +74,28 @@ void core_start(int nargs, char **args)
 		core_argv[argc++] = args[i];
 	core_argv[argc] = NULL;
 
+	if (plat_start(why, sizeof(why)) < 0)
+		start_fail(why);
 	ret = kiln_main(argc, core_argv);
+	if (plat_seal(why, sizeof(why)) < 0)
+		start_fail(why);
 	status = loop_run(ret);
 	plat_exit(status);
+}
+
+/* Targets without devices to bring up or a seal keep these defaults. */
+__attribute__((weak)) int plat_start(char *why, unsigned long whylen)
+{
+	(void)why;
+	(void)whylen;
+	return 0;
+}
+
+__attribute__((weak)) int plat_seal(char *why, unsigned long whylen)
+{
+	(void)why;
+	(void)whylen;
+	return 0;
 }
 
 /*
