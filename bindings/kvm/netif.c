@@ -10,11 +10,16 @@
  *    monitor copies the frames to the tap before it returns, so every
  *    buffer is freed right after the call; frames it could not write are
  *    counted (tx_drops) and gone, as netif.h allows.
- *  - receive: when POLL says the device has input, we lend the monitor up
- *    to 64 empty netbufs in one NET_RECV, chain the filled ones and give
- *    the chain to the stack in one input call (so the answers to a burst
- *    also leave as one batch). While the monitor says `more`, we go again,
- *    at most NET_RX_PASSES times, then let the loop run timers.
+ *  - receive: each device keeps a standing array of NET_RX_RING empty
+ *    netbufs described in its own struct kvm_frame array. When POLL says
+ *    the device has input, one NET_RECV fills the first `received` of
+ *    them; those are chained and given to the stack in one input call (so
+ *    the answers to a burst also leave as one batch), and only their slots
+ *    are refilled. No buffer is allocated and freed again per call: where
+ *    KVM emulates guest code every instruction costs about a microsecond,
+ *    and churning 64 buffers per frame received was most of the cost.
+ *    While the monitor says `more`, we go again, at most NET_RX_PASSES
+ *    times, then let the loop run timers.
  * With the pool empty, frames are still drained into a small discard
  * area (and counted) so that a device that stays ready cannot make the
  * loop spin on POLL exits.
@@ -34,11 +39,16 @@
 #define NET_MAX_DEVS  4
 #define NET_RX_PASSES 4
 #define NET_RX_ROOM   (NETBUF_SIZE - NETBUF_HEADROOM)
-#define NET_DISCARD   4 /* frames drained per call with the pool empty */
+#define NET_DISCARD   4	 /* frames drained per call with the pool empty */
+#define NET_RX_RING   32 /* receive buffers each device holds ready */
 
 struct kvm_net {
 	struct netif nif;
 	unsigned dev; /* boot-order index: the hypercalls' dev, POLL's bit */
+	/* rx[0..rx_ready) hold empty buffers, described in rx_frames */
+	struct netbuf *rx[NET_RX_RING];
+	struct kvm_frame rx_frames[NET_RX_RING];
+	unsigned rx_ready;
 	uint64_t rx_nobuf, rx_early, tx_toobig, tx_unsent;
 };
 
@@ -46,9 +56,11 @@ static struct kvm_net nets[NET_MAX_DEVS];
 static unsigned nnets;
 static struct kvm_net *by_dev[KVM_MAX_DEVS];
 
-/* The batch descriptors: used only inside one call, never both at once. */
+/* The send batch's descriptors: used only inside one net_send. */
 static struct kvm_frame frames[KVM_NET_BATCH_MAX];
 static struct netbuf *bufs[KVM_NET_BATCH_MAX];
+/* Where frames go when the pool is empty. */
+static struct kvm_frame discard_frames[NET_DISCARD];
 static uint8_t discard[NET_DISCARD][KVM_NET_FRAME_MAX];
 
 static unsigned net_send(struct netif *nif, struct netbuf *chain);
@@ -166,60 +178,92 @@ static unsigned net_send(struct netif *nif, struct netbuf *chain)
 }
 
 /*
- * One NET_RECV of up to KVM_NET_BATCH_MAX frames into fresh netbufs (or
- * the discard area when the pool is empty). Appends what arrived to
- * *tail; returns the monitor's `more`.
+ * Fill the empty receive slots from the pool, in order, stopping at the
+ * first the pool cannot fill: rx[0..rx_ready) must stay contiguous, since
+ * it is one array to the monitor.
+ */
+static void rx_refill(struct kvm_net *n)
+{
+	while (n->rx_ready < NET_RX_RING) {
+		struct netbuf *nb = netbuf_alloc();
+		if (!nb)
+			return;
+		n->rx[n->rx_ready] = nb;
+		n->rx_frames[n->rx_ready].addr = (uint64_t)(uintptr_t)nb->data;
+		n->rx_frames[n->rx_ready].len = 0;
+		n->rx_frames[n->rx_ready].cap = NET_RX_ROOM;
+		n->rx_ready++;
+	}
+}
+
+/* With the pool empty: drain a few frames, counted and dropped. */
+static bool rx_discard(struct kvm_net *n)
+{
+	struct kvm_hc_net_recv r = {
+		.dev = n->dev,
+		.count = NET_DISCARD,
+		.frames = (uint64_t)(uintptr_t)discard_frames,
+	};
+
+	for (unsigned k = 0; k < NET_DISCARD; k++) {
+		discard_frames[k].addr = (uint64_t)(uintptr_t)discard[k];
+		discard_frames[k].len = 0;
+		discard_frames[k].cap = KVM_NET_FRAME_MAX;
+	}
+	kvm_hypercall(KVM_HC_NET_RECV, &r);
+	if (r.ret < 0 || r.received > NET_DISCARD)
+		return false;
+	n->rx_nobuf += r.received;
+	n->nif.rx_drops += r.received;
+	return r.more;
+}
+
+/*
+ * One NET_RECV into the ready slots. The filled ones go on *tail (or are
+ * dropped before the stack is attached); the other slots keep their
+ * buffers. Returns the monitor's `more`.
  */
 static bool recv_batch(struct kvm_net *n, struct netbuf ***tail)
 {
-	struct kvm_hc_net_recv r = {.dev = n->dev,
-				    .frames = (uint64_t)(uintptr_t)frames};
-	unsigned count = 0;
+	struct kvm_hc_net_recv r = {
+		.dev = n->dev,
+		.frames = (uint64_t)(uintptr_t)n->rx_frames,
+	};
+	unsigned got;
 
-	while (count < KVM_NET_BATCH_MAX) {
-		struct netbuf *nb = netbuf_alloc();
-		if (!nb)
-			break;
-		bufs[count] = nb;
-		frames[count].addr = (uint64_t)(uintptr_t)nb->data;
-		frames[count].len = 0;
-		frames[count].cap = NET_RX_ROOM;
-		count++;
-	}
-	bool nobuf = count == 0;
-	if (nobuf)
-		for (; count < NET_DISCARD; count++) {
-			frames[count].addr =
-				(uint64_t)(uintptr_t)discard[count];
-			frames[count].len = 0;
-			frames[count].cap = KVM_NET_FRAME_MAX;
-		}
-	r.count = count;
+	rx_refill(n);
+	if (n->rx_ready == 0)
+		return rx_discard(n);
+	r.count = n->rx_ready;
 	kvm_hypercall(KVM_HC_NET_RECV, &r);
-	if (r.ret < 0 || r.received > count)
-		r.received = 0;
-	for (unsigned k = 0; k < count; k++) {
-		uint32_t len = frames[k].len;
-		if (k >= r.received || nobuf || !n->nif.input ||
-		    len > frames[k].cap) {
-			if (k < r.received) {
-				n->nif.rx_drops++;
-				if (nobuf)
-					n->rx_nobuf++;
-				else
-					n->rx_early++;
-			}
-			if (!nobuf)
-				netbuf_free(bufs[k]);
+	if (r.ret < 0 || r.received > r.count)
+		return false;
+	got = r.received;
+	for (unsigned k = 0; k < got; k++) {
+		struct netbuf *nb = n->rx[k];
+		uint32_t len = n->rx_frames[k].len;
+
+		if (!n->nif.input || len > NET_RX_ROOM) {
+			n->rx_early++;
+			n->nif.rx_drops++;
+			netbuf_free(nb);
 			continue;
 		}
-		bufs[k]->len = len;
+		nb->len = len;
 		n->nif.rx_frames++;
 		n->nif.rx_bytes += len;
-		**tail = bufs[k];
-		*tail = &bufs[k]->next;
+		**tail = nb;
+		*tail = &nb->next;
 	}
-	return r.ret >= 0 && r.more;
+	/* Fill the holes at the front with the last untouched buffers, so
+	 * that rx[0..rx_ready) stays contiguous: O(got), order is free. */
+	for (unsigned k = 0, last = n->rx_ready; k < got && last > got; k++) {
+		last--;
+		n->rx[k] = n->rx[last];
+		n->rx_frames[k] = n->rx_frames[last];
+	}
+	n->rx_ready -= got;
+	return r.more;
 }
 
 void kvm_net_ready(unsigned i)
