@@ -10,6 +10,7 @@
  * and vm.c for the layout of guest memory.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -176,6 +177,13 @@ int main(int argc, char **argv)
 	static struct monitor m; /* zeroed; big enough to keep off the stack */
 	static struct opts o;
 
+	/*
+	 * Descriptors 0-2 open, so that no file the monitor opens becomes
+	 * "stdout": the console and the seccomp filter trust fds 1 and 2.
+	 */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return MON_EXIT_FAULT;
 	parse_args(&o, argc, argv);
 	if (elf_open(&m.img, o.image) < 0 ||
 	    vm_layout(&m, (uint64_t)o.mem_mib << 20) < 0 ||
