@@ -79,6 +79,33 @@ void tcp_cc_ack(struct tcp_conn *c, uint32_t acked)
 		c->cwnd = TCP_CWND_MAX;
 }
 
+uint32_t tcp_cc_window(const struct tcp_conn *c)
+{
+	uint32_t w = c->cwnd;
+
+	/* RFC 3042 limited transmit: each of the first two duplicate ACKs
+	 * lets one new segment out, so that a small window still draws
+	 * the three duplicates fast retransmit needs. */
+	if (!c->in_recovery && c->dupacks > 0 && c->dupacks < 3)
+		w += c->dupacks * c->mss;
+	return w < c->snd_wnd ? w : c->snd_wnd;
+}
+
+/*
+ * Duplicate ACKs that mean a loss: 3 (RFC 5681), or with fewer than four
+ * segments outstanding and nothing new to send, one less than what is
+ * outstanding (RFC 5827 early retransmit), so that a short flight does
+ * not wait for the RTO.
+ */
+static unsigned dup_thresh(const struct tcp_conn *c)
+{
+	uint32_t segs = (flight(c) + c->mss - 1) / c->mss;
+
+	if (segs >= 4 || segs < 2 || tcp_unsent(c) > 0)
+		return 3;
+	return segs - 1;
+}
+
 void tcp_cc_dupack(struct tcp_conn *c)
 {
 	c->dupacks++;
@@ -90,7 +117,7 @@ void tcp_cc_dupack(struct tcp_conn *c)
 			c->cwnd = TCP_CWND_MAX;
 		return;
 	}
-	if (c->dupacks != 3)
+	if (c->dupacks != dup_thresh(c))
 		return;
 	/* RFC 6582 3.2 step 2: only when the ACK covers more than
 	 * `recover`, so one window's losses start one recovery. The RFC's

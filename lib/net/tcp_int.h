@@ -379,6 +379,8 @@ void tcp_life_arm(struct tcp_conn *c);
 void tcp_cc_init(struct tcp_conn *c);
 /* A new ACK acknowledging `acked` bytes; may retransmit (partial ACK). */
 void tcp_cc_ack(struct tcp_conn *c, uint32_t acked);
+/* What may be in flight: min(cwnd (+ limited transmit), peer window). */
+uint32_t tcp_cc_window(const struct tcp_conn *c);
 /* A duplicate ACK (RFC 5681 2); may fast-retransmit. */
 void tcp_cc_dupack(struct tcp_conn *c);
 /* The retransmission timer expired (RFC 5681 3.1 eq. 4). */

@@ -349,7 +349,7 @@ void tcp_output(struct tcp_conn *c)
 		uint32_t unsent = off < c->queued ? c->queued - off : 0;
 		bool fin_due = c->shut_req &&
 			       (!c->fin_sent || seq_le(c->snd_nxt, c->fin_seq));
-		uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+		uint32_t wnd = tcp_cc_window(c);
 		uint32_t flight = c->snd_nxt - c->snd_una;
 		uint32_t usable = wnd > flight ? wnd - flight : 0;
 		uint32_t len = unsent;

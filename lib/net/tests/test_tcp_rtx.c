@@ -189,27 +189,33 @@ static void newreno_script(struct loop_timer *t, void *arg)
 						   seg_is(1, S(11), MSS));
 		/* S1 is lost: S2.. draw duplicate ACKs for S1. */
 		fakenet_clear();
-		dupacks(S(1), 2);
-		CHECK("two duplicate ACKs: nothing sent, cwnd unchanged",
-		      tp_nsegs() == 0 && c->cwnd == 11 * MSS &&
-			      c->dupacks == 2);
+		dupacks(S(1), 1);
+		CHECK("first duplicate ACK: limited transmit sends S12 "
+		      "(RFC 3042), cwnd unchanged",
+		      tp_nsegs() == 1 && seg_is(0, S(12), MSS) &&
+			      c->cwnd == 11 * MSS);
+		dupacks(S(1), 1);
+		CHECK("second duplicate ACK: and S13",
+		      tp_nsegs() == 2 && seg_is(1, S(13), MSS) &&
+			      c->dupacks == 2 && c->cwnd == 11 * MSS);
+		fakenet_clear();
 		dupacks(S(1), 1);
 		CHECK("third duplicate ACK: fast retransmit of S1",
 		      tp_nsegs() == 1 && seg_is(0, S(1), MSS) &&
 			      tcp_stats.fast_retransmits == 1);
-		CHECK("ssthresh = FlightSize / 2 (11 segments in flight)",
-		      c->ssthresh == 11 * MSS / 2);
+		CHECK("ssthresh = FlightSize / 2 (13 segments in flight)",
+		      c->ssthresh == 13 * MSS / 2);
 		CHECK("cwnd = ssthresh + 3 MSS",
 		      c->cwnd == c->ssthresh + 3 * MSS);
-		CHECK("in recovery until S12 (recover = SND.MAX)",
-		      c->in_recovery && c->recover == S(12));
+		CHECK("in recovery until S14 (recover = SND.MAX)",
+		      c->in_recovery && c->recover == S(14));
 		fakenet_clear();
-		dupacks(S(1), 3);
+		dupacks(S(1), 4);
 		CHECK("further duplicates inflate cwnd by 1 MSS each",
-		      c->cwnd == c->ssthresh + 6 * MSS && tp_nsegs() == 0);
+		      c->cwnd == c->ssthresh + 7 * MSS && tp_nsegs() == 0);
 		dupacks(S(1), 1);
-		CHECK("inflated past the flight: one new segment (S12)",
-		      tp_nsegs() == 1 && seg_is(0, S(12), MSS));
+		CHECK("inflated past the flight: one new segment (S14)",
+		      tp_nsegs() == 1 && seg_is(0, S(14), MSS));
 		/* S3 was lost too: a partial ACK up to it. */
 		fakenet_clear();
 		tp_data(S(3), NULL, 0);
@@ -219,26 +225,26 @@ static void newreno_script(struct loop_timer *t, void *arg)
 			      tcp_stats.fast_retransmits == 2);
 		CHECK("partial ACK: cwnd deflated by the 2 MSS acked, plus 1 "
 		      "MSS",
-		      c->cwnd == c->ssthresh + 7 * MSS - 2 * MSS + MSS);
+		      c->cwnd == c->ssthresh + 8 * MSS - 2 * MSS + MSS);
 		CHECK("partial ACK: still in recovery", c->in_recovery);
-		CHECK("partial ACK: and one new segment (S13)",
-		      tp_nsegs() == 2 && seg_is(1, S(13), MSS));
+		CHECK("partial ACK: and one new segment (S15)",
+		      tp_nsegs() == 2 && seg_is(1, S(15), MSS));
 		fakenet_clear();
-		tp_data(S(12), NULL, 0);
+		tp_data(S(14), NULL, 0);
 		CHECK("full ACK (up to recover): recovery over",
 		      !c->in_recovery);
 		CHECK("full ACK: cwnd = min(ssthresh, FlightSize + MSS)",
 		      c->cwnd == 3 * MSS);
-		CHECK("full ACK: the window allows one more segment (S14)",
-		      tp_nsegs() == 1 && seg_is(0, S(14), MSS));
-		/* Now S12, the first segment past the old recover, is lost. */
+		CHECK("full ACK: the window allows one more segment (S16)",
+		      tp_nsegs() == 1 && seg_is(0, S(16), MSS));
+		/* Now S14, the first segment past the old recover, is lost. */
 		fakenet_clear();
-		dupacks(S(12), 3);
+		dupacks(S(14), 3);
 		CHECK("a loss just past recover: fast retransmit again",
-		      tcp_stats.fast_retransmits == 3 && tp_nsegs() >= 1 &&
-			      seg_is(0, S(12), MSS) && c->in_recovery);
+		      tcp_stats.fast_retransmits == 3 && tp_nsegs() == 3 &&
+			      seg_is(2, S(14), MSS) && c->in_recovery);
 		CHECK("no timeout was needed", tcp_stats.rto_expiries == 0);
-		tp_data(S(15), NULL, 0);
+		tp_data(S(19), NULL, 0);
 		CHECK("all acknowledged: recovery over", !c->in_recovery);
 		/* Duplicates of an old ACK after a timeout do not start
 		 * recovery. */
@@ -246,14 +252,27 @@ static void newreno_script(struct loop_timer *t, void *arg)
 		WAIT(300);
 		CHECK("RTO: go back to SND.UNA with cwnd = 1 MSS",
 		      tcp_stats.rto_expiries == 1 && c->cwnd == MSS &&
-			      tp_nsegs() == 1 && tp_last(&h) && h.seq == S(15));
+			      tp_nsegs() == 1 && tp_last(&h) && h.seq == S(19));
 		CHECK("RTO: recover = SND.MAX (RFC 6582 4.1)",
-		      c->recover == c->snd_max && c->snd_nxt == S(16));
+		      c->recover == c->snd_max && c->snd_nxt == S(20));
 		fakenet_clear();
-		dupacks(S(15), 3);
+		dupacks(S(19), 3);
 		CHECK("duplicate ACKs below recover after a timeout: no fast "
 		      "retransmit",
 		      tcp_stats.fast_retransmits == 3 && !c->in_recovery);
+		tp_data(S(20), NULL, 0);
+
+		/* ---- early retransmit (RFC 5827) ------------------------ */
+		fakenet_clear();
+		CHECK("two segments more",
+		      tcp_send(c, data, 2 * MSS) == 2 * MSS);
+		net_tx_flush_now();
+		dupacks(S(20), 1);
+		CHECK("two outstanding, nothing more to send: one duplicate "
+		      "ACK retransmits",
+		      tcp_stats.fast_retransmits == 4 && tp_nsegs() == 3 &&
+			      seg_is(2, S(20), MSS));
+		tp_data(S(22), NULL, 0);
 		tcp_abort(c);
 		WAIT(1);
 		CHECK("aborted", nclosed == 1 && why == TCP_CLOSED_ABORTED);
