@@ -18,7 +18,7 @@
  *
  * Boot touches few pages: the trap tables share one page, the heap and
  * the network buffer pool are not touched until used (lib/libc/malloc.c),
- * and the start line is copied into the heap only as far as it goes.
+ * and the start line is copied only as far as it goes.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,17 +64,29 @@ static bool in_guest(uint64_t gpa, uint64_t len)
 	       len <= kvm_boot->mem_size - gpa;
 }
 
+/*
+ * The start line's copy and its tokens: static, so splitting it costs no
+ * allocator work (every instruction at boot counts where KVM emulates
+ * guest code), and only the pages actually used are ever touched.
+ */
+static char line[KVM_CMDLINE_MAX];
+static char *tokens[KVM_CMDLINE_MAX / 2 + 1];
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
 /* Split the start line into tokens; *n gets their count. */
 static char **split_cmdline(int *n)
 {
 	const char *src = (const char *)(uintptr_t)kvm_boot->cmdline;
 	size_t len, k = 0;
-	char *line, **tok;
 	int count = 0;
 
 	*n = 0;
 	if (!kvm_boot->cmdline)
-		return NULL;
+		return tokens;
 	if (!in_guest(kvm_boot->cmdline, 1))
 		start_fail("boot info: start line at 0x%llx is outside guest "
 			   "memory",
@@ -83,24 +95,19 @@ static char **split_cmdline(int *n)
 	if (len == KVM_CMDLINE_MAX)
 		start_fail("boot info: start line longer than %d bytes",
 			   KVM_CMDLINE_MAX - 1);
-	line = malloc(len + 1);
-	tok = malloc((len / 2 + 2) * sizeof(*tok)); /* at most this many */
-	if (!line || !tok)
-		start_fail("no memory for the start line");
 	memcpy(line, src, len + 1);
 	while (line[k]) {
-		while (line[k] == ' ' || line[k] == '\t' || line[k] == '\n')
+		while (is_blank(line[k]))
 			line[k++] = '\0';
 		if (!line[k])
 			break;
-		tok[count++] = line + k;
-		while (line[k] && line[k] != ' ' && line[k] != '\t' &&
-		       line[k] != '\n')
+		tokens[count++] = line + k;
+		while (line[k] && !is_blank(line[k]))
 			k++;
 	}
-	tok[count] = NULL;
+	tokens[count] = NULL;
 	*n = count;
-	return tok;
+	return tokens;
 }
 
 static void open_devices(void)
