@@ -28,6 +28,7 @@ TOOL_LIB = $(filter-out $(TOOL_MAIN),$(wildcard tools/*.c))
 TOOL_HDRS = $(wildcard tools/*.h) $(wildcard include/kiln/*.h)
 
 include lib/core/files.mk
+include lib/http/files.mk
 include lib/libc/files.mk
 
 # kiln-kvm, the kvm target's monitor; build/kiln-kvm-asan for its tests.
@@ -53,7 +54,7 @@ bin/kiln: $(TOOL_MAIN) $(TOOL_LIB) $(TOOL_CORE) $(TOOL_HDRS)
 # ---- unit tests (host, sanitizers) -------------------------------------
 # lib/core/tests/test_X.c  -> build/unit/test_core_X   (with the fake platform)
 # lib/net/tests/test_X.c   -> build/unit/test_net_X
-# lib/http/tests/test_X.c  -> build/unit/test_http_X   (parser, dates)
+# lib/http/tests/test_X.c  -> build/unit/test_http_X   (with a fake TCP)
 # tools/tests/test_X.c     -> build/unit/test_tools_X
 # lib/libc/tests/test_X.c  -> build/unit/test_libc_X   (Kiln's libc, renamed
 #                             kl_*, beside glibc: see lib/libc/tests/prefix.h)
@@ -68,7 +69,8 @@ UNIT_DEPS = $(wildcard include/kiln/*.h lib/core/*.h lib/net/*.h lib/core/tests/
 
 LIBC_TESTS = $(patsubst lib/libc/tests/test_%.c,build/unit/test_libc_%,$(wildcard lib/libc/tests/test_*.c))
 
-HTTP_UNIT_SRCS = lib/http/parse.c lib/http/date.c
+HTTP_UNIT_SRCS = $(filter-out lib/http/gen/%,$(HTTP_SRCS)) \
+	$(filter-out $(wildcard lib/http/tests/test_*.c),$(wildcard lib/http/tests/*.c))
 
 unit: $(CORE_TESTS) $(NET_TESTS) $(DNS_TESTS) $(HTTP_TESTS) $(TOOL_TESTS) $(LIBC_TESTS)
 
@@ -82,7 +84,7 @@ build/unit/test_net_%: lib/net/tests/test_%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(NET
 	@mkdir -p build/unit
 	$(CC) $(UNIT_CFLAGS) -Ilib/core -Ilib/core/tests -Ilib/net -Ilib/net/tests -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) $(NET_SRCS_ALL) $(NET_TEST_SUPPORT)
 
-build/unit/test_http_%: lib/http/tests/test_%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(HTTP_UNIT_SRCS) $(UNIT_DEPS) lib/http/http_int.h
+build/unit/test_http_%: lib/http/tests/test_%.c $(CORE_SRCS) $(UNIT_SUPPORT) $(HTTP_UNIT_SRCS) $(UNIT_DEPS) $(wildcard lib/http/*.h lib/http/tests/*.h)
 	@mkdir -p build/unit
 	$(CC) $(UNIT_CFLAGS) -Ilib/core -Ilib/core/tests -Ilib/http -o $@ $< $(CORE_SRCS) $(UNIT_SUPPORT) $(HTTP_UNIT_SRCS)
 

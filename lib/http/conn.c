@@ -151,15 +151,23 @@ static void timer_fire(struct loop_timer *t, void *arg)
 		loop_timer_arm_at(&c->timer, c->deadline);
 		return;
 	}
-	if (c->tkind == HTTP_ST_TIMEOUT_HEADER && c->state == C_HEAD &&
-	    c->head_started && !http_blocked(c)) {
-		/* A head that never finished: say so, then close. */
-		http_count(HTTP_ST_TIMEOUT_HEADER);
-		http_out_error(c, 408, NULL, false, true);
-		http_conn_finish(c);
+	/* A peer that does not read, or a route or body that stalls: cut
+	 * it off (reset), nothing more can be said to it. */
+	if (c->tkind == HTTP_ST_TIMEOUT_SEND || http_blocked(c) ||
+	    c->state == C_RESP || c->state == C_BODY || c->state == C_CLOSING) {
+		conn_evict(c, c->tkind);
 		return;
 	}
-	conn_evict(c, c->tkind);
+	http_count(c->tkind);
+	/* A head that never finished gets a 408 (RFC 9110 15.5.9); an idle
+	 * keep-alive connection, or one that never sent a byte, a FIN. */
+	if (c->tkind == HTTP_ST_TIMEOUT_HEADER && c->head_started)
+		http_out_error(c, 408, NULL, false, true);
+	http_conn_finish(c);
+	/* Bound the close itself too: a peer that never sends its FIN
+	 * is reset when this fires again. */
+	http_conn_deadline(c, HTTP_ST_TIMEOUT_SEND,
+			   http_srv.cfg.send_timeout_s);
 }
 
 /* Idle between requests: back in the waiting list, idle timeout. */
@@ -169,8 +177,10 @@ static void conn_idle(struct http_conn *c)
 	c->head_started = false;
 	memset(&c->scan, 0, sizeof c->scan);
 	wait_add(c);
-	http_conn_deadline(c, HTTP_ST_TIMEOUT_IDLE,
-			   http_srv.cfg.idle_timeout_s);
+	/* While a response is still on its way, the send timeout rules. */
+	if (!http_blocked(c))
+		http_conn_deadline(c, HTTP_ST_TIMEOUT_IDLE,
+				   http_srv.cfg.idle_timeout_s);
 }
 
 void http_conn_resp_done(struct http_conn *c)
