@@ -4,7 +4,8 @@
 # exit status reaches the shell; each kind of fault (tests/apps/kvmfault)
 # ends with its own message and status, also under the ASan-built monitor,
 # which never crashes; the block device on a disk file (tests/apps/
-# blocktest); start errors. Skips, saying why, where /dev/kvm cannot run
+# blocktest); clocks, timers, entropy and the heap (tests/apps/platcheck);
+# start errors. Skips, saying why, where /dev/kvm cannot run
 # a VM. The network side is tests/kvm_guest_net.t.
 . "$(dirname "$0")/lib.sh"
 t_tmpdir
@@ -86,6 +87,20 @@ if kvm_build kvmfault "$KILN_ROOT/tests/apps/kvmfault"; then
 	if command -v addr2line >/dev/null 2>&1 && [ -n "$addr" ]; then
 		contains "fault report: its RIP names the faulting line" \
 			"$(addr2line -e "$FAULT" "$addr")" "kvmfault.c"
+	fi
+fi
+
+# ---- clocks, timers, entropy, heap, snprintf (tests/apps/platcheck) ---------------
+if kvm_build platcheck "$KILN_ROOT/tests/apps/platcheck"; then
+	out=$(timeout 60 "$KVM" --mem=4 "$IMG" 2>&1); rc=$?
+	eq "platcheck: SUCCESS, status 0" "$rc:$(echo "$out" | tail -n 1)" "0:SUCCESS"
+	contains "platcheck: a 200 ms timer fires on time" "$out" "timer: fired after"
+	guest=$(printf '%s\n' "$out" | sed -n 's/^wall: //p')
+	host=$(date +%s)
+	if [ -n "$guest" ] && [ $((host - guest)) -ge -2 ] && [ $((host - guest)) -le 10 ]; then
+		ok "platcheck: the guest's wall clock agrees with the host's"
+	else
+		notok "platcheck: guest wall clock '$guest', host $host"
 	fi
 fi
 
