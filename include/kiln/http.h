@@ -153,7 +153,9 @@ int http_route(const char *path, unsigned methods,
 	__attribute__((warn_unused_result));
 
 enum http_method http_req_method(const struct http_req *r);
-/* The path, percent-decoded, and the raw query (after '?', may be empty). */
+/* The path, percent-decoded, and the raw query (after '?', may be empty).
+ * Like the header fields, valid in the `body` and `request` callbacks
+ * only: copy what a streamed response needs later. */
 struct view http_req_path(const struct http_req *r);
 struct view http_req_query(const struct http_req *r);
 /* The value of the first field called name (case-insensitive); false
@@ -166,10 +168,11 @@ uint64_t http_req_body_len(const struct http_req *r);
 void *http_req_state(struct http_req *r);
 
 /*
- * A whole response: status, content type, body (copied; a body that
- * lives as long as the image goes by reference with http_respond_static).
- * extra: NULL or more header lines, each ending in CRLF.
- * Returns 0, or -EINVAL when a response was already begun.
+ * A whole response: status, content type, body (copied, at most 16 KiB;
+ * a body that lives as long as the image, of any size, goes by reference
+ * with http_respond_static). extra: NULL or more header lines, each
+ * ending in CRLF. Returns 0, or -EINVAL when a response was already
+ * begun or the copied body is too large.
  */
 int http_respond(struct http_req *r, unsigned status, const char *ctype,
 		 const char *extra, const void *body, size_t len);
