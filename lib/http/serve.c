@@ -196,7 +196,9 @@ static void serve_file(struct http_conn *c, const struct http_head *h,
 {
 	const struct kv_entry *kv = http_srv.cfg.site->kv[idx];
 	bool head_only = h->method == HTTP_HEAD;
-	char extra[256];
+	/* Static: a redirect's Location may be as long as a request line,
+	 * and callbacks never nest. */
+	static char extra[HTTP_LINE_MAX + 256];
 	uint64_t first, last;
 
 	if (!(h->method & (HTTP_GET | HTTP_HEAD))) {

@@ -274,8 +274,8 @@ static void emit(FILE *o, struct gsrc *srcs, const char *sym)
 
 int http_gen_main(int argc, char **argv, const char *key, const char *sym)
 {
-	char line[8192];
-	size_t klen = strlen(key);
+	char *line = NULL;
+	size_t cap = 0, klen = strlen(key);
 	struct gsrc *srcs = NULL;
 	size_t nsrcs = 0;
 
@@ -286,7 +286,7 @@ int http_gen_main(int argc, char **argv, const char *key, const char *sym)
 	FILE *kv = fopen(argv[2], "r");
 	if (!kv)
 		die(argv[2], strerror(errno));
-	while (fgets(line, sizeof line, kv)) {
+	while (getline(&line, &cap, kv) >= 0) {
 		line[strcspn(line, "\n")] = 0;
 		char *tab = strchr(line, '\t');
 		if (!tab || strncmp(line, key, klen) != 0 || line[klen] != '/')
@@ -316,6 +316,7 @@ int http_gen_main(int argc, char **argv, const char *key, const char *sym)
 		srcs[nsrcs].kvname = NULL;
 	}
 	fclose(kv);
+	free(line);
 	if (!srcs)
 		srcs = xrealloc(NULL, sizeof *srcs), srcs[0].kvname = NULL;
 	for (size_t i = 0; i < nsrcs; i++) {
