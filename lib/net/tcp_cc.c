@@ -38,6 +38,29 @@ void tcp_cc_init(struct tcp_conn *c)
 	c->bytes_acked = 0;
 }
 
+/*
+ * In recovery, resend the next hole: with SACK the first one at or past
+ * rtx_next that has SACKed data above it; without, the first
+ * unacknowledged segment (NewReno). True when something was sent.
+ */
+static bool resend_hole(struct tcp_conn *c, bool newreno)
+{
+	uint32_t seq = c->snd_una, len = c->mss;
+
+	if (seq_lt(c->rtx_next, c->snd_una))
+		c->rtx_next = c->snd_una;
+	if (c->nsb > 0) {
+		if (!tcp_sack_next_hole(c, c->rtx_next, &seq, &len))
+			return false;
+	} else if (!newreno) {
+		return false;
+	}
+	tcp_stats.fast_retransmits++;
+	tcp_send_data_at(c, seq, len);
+	c->rtx_next = seq + len;
+	return true;
+}
+
 void tcp_cc_ack(struct tcp_conn *c, uint32_t acked)
 {
 	if (c->in_recovery) {
@@ -54,9 +77,11 @@ void tcp_cc_ack(struct tcp_conn *c, uint32_t acked)
 			return;
 		}
 		/* Step 4: partial ACK. Retransmit the first unacknowledged
-		 * segment, deflate by what was acked, add one SMSS back. */
-		tcp_stats.fast_retransmits++;
-		tcp_send_data_at(c, c->snd_una, c->mss);
+		 * segment (with SACK: the next hole), deflate by what was
+		 * acked, add one SMSS back. */
+		if (c->nsb == 0)
+			c->rtx_next = c->snd_una;
+		(void)resend_hole(c, true);
 		c->cwnd = c->cwnd > acked ? c->cwnd - acked : c->mss;
 		if (acked >= c->mss)
 			c->cwnd += c->mss;
@@ -110,14 +135,18 @@ void tcp_cc_dupack(struct tcp_conn *c)
 {
 	c->dupacks++;
 	if (c->in_recovery) {
-		/* Step 3 of RFC 6582 3.2 / RFC 5681 3.2 step 4: inflate, each
-		 * duplicate means a segment has left the network. */
+		/* Each duplicate means a segment has left the network: resend
+		 * a hole the peer's SACKs show (one for one), or else inflate
+		 * (RFC 6582 3.2 step 3, RFC 5681 3.2 step 4) to let new data
+		 * out. */
+		if (resend_hole(c, false))
+			return;
 		c->cwnd += c->mss;
 		if (c->cwnd > TCP_CWND_MAX)
 			c->cwnd = TCP_CWND_MAX;
 		return;
 	}
-	if (c->dupacks != dup_thresh(c))
+	if (c->dupacks < dup_thresh(c))
 		return;
 	/* RFC 6582 3.2 step 2: only when the ACK covers more than
 	 * `recover`, so one window's losses start one recovery. The RFC's
@@ -129,8 +158,8 @@ void tcp_cc_dupack(struct tcp_conn *c)
 	c->recover = c->snd_max;
 	c->in_recovery = true;
 	c->rtt_timing = false; /* Karn */
-	tcp_stats.fast_retransmits++;
-	tcp_send_data_at(c, c->snd_una, c->mss);
+	c->rtx_next = c->snd_una;
+	(void)resend_hole(c, true);
 	c->cwnd = c->ssthresh + 3u * c->mss;
 	tcp_rtx_restart(c);
 }
@@ -140,6 +169,7 @@ void tcp_cc_timeout(struct tcp_conn *c)
 	c->ssthresh = half_flight(c);
 	c->cwnd = c->mss;	 /* loss window, RFC 5681 3.1 */
 	c->recover = c->snd_max; /* RFC 6582 4.1 */
+	c->rtx_next = c->snd_una;
 	c->in_recovery = false;
 	c->dupacks = 0;
 	c->bytes_acked = 0;

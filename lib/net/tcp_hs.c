@@ -32,6 +32,7 @@ static void peer_options(struct tcp_conn *c, const struct tcp_hdr *h)
 	if (mss < TCP_MIN_MSS)
 		mss = TCP_MIN_MSS;
 	c->mss = (uint16_t)mss;
+	c->sack_ok = h->opts.sack_perm; /* offered in our SYN, or now */
 	if (h->opts.has_ws) {
 		c->ws_ok = true;
 		c->snd_ws =

@@ -124,6 +124,7 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_hdr *h)
 		}
 		c->snd_una = ack;
 		tcp_sndq_pop(c, data);
+		(void)tcp_sack_update(c, &h->opts);
 		if (seq_lt(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
 		c->retries = 0;
@@ -136,12 +137,15 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_hdr *h)
 			tcp_notify_writable(c);
 		if (c->finished)
 			return false;
-	} else if (ack == c->snd_una && h->payload.len == 0 &&
-		   !(h->flags & (TCP_FLAG_SYN | TCP_FLAG_FIN)) &&
-		   wnd == c->snd_wnd && wnd != 0 && c->snd_max != c->snd_una) {
-		/* RFC 5681 2: a duplicate ACK. Not with a zero window: those
+	} else if (ack == c->snd_una && wnd != 0 && c->snd_max != c->snd_una) {
+		/* RFC 5681 2: a duplicate ACK (no data, no SYN or FIN, the
+		 * same window), or with SACK one reporting new SACKed bytes
+		 * (RFC 6675 2), data or not. Not with a zero window: those
 		 * are the answers to our window probes. */
-		tcp_cc_dupack(c);
+		bool newsack = tcp_sack_update(c, &h->opts);
+		if (newsack || (h->payload.len == 0 && wnd == c->snd_wnd &&
+				!(h->flags & (TCP_FLAG_SYN | TCP_FLAG_FIN))))
+			tcp_cc_dupack(c);
 	}
 	/* Window update (RFC 9293 3.10.7.4: SND.WL1/WL2 order them). */
 	if (seq_ge(ack, c->snd_una) &&

@@ -9,6 +9,7 @@
  *                for synchronized states, RFC 5961 checks; tcp_icmp_error
  *   tcp_hs.c     the handshake: SYNs to listeners, SYN-SENT, options
  *   tcp_reasm.c  receive queues: in order (rq) and out of order (ooo)
+ *   tcp_sack.c   SACK (RFC 2018): our blocks, the peer's scoreboard
  *   tcp_out.c    building and sending segments: data, SYN, FIN, ACK, RST,
  *                window updates, zero-window probes
  *   tcp_timer.c  retransmission (RFC 6298), persist, delayed ACK, keep-alive,
@@ -67,6 +68,7 @@
 #define TCP_DEFAULT_MSS	   536u /* without the option (RFC 9293 3.7.1) */
 #define TCP_MIN_MSS	   88u	/* floor for PMTUD-lowered MSS */
 #define TCP_INIT_CWND_SEGS 10u	/* RFC 6928 */
+#define TCP_SB_MAX	   8u	/* SACK scoreboard ranges (tcp_sack.c) */
 
 #define TCP_MS 1000000ull /* ns */
 #define TCP_S  1000000000ull
@@ -213,11 +215,18 @@ struct tcp_conn {
 	uint32_t rq_bytes;
 	struct netbuf *ooo; /* sorted, nb->user = seq */
 	uint32_t ooo_bytes;
-	bool ooo_fin; /* a FIN seen out of order, at ooo_fin_seq */
+	uint32_t ooo_last; /* seq of the latest out-of-order arrival */
+	bool ooo_fin;	   /* a FIN seen out of order, at ooo_fin_seq */
 	uint32_t ooo_fin_seq;
 	unsigned nbufs;	      /* rq + ooo */
 	unsigned ack_pending; /* full segments received since our last ACK */
 	bool ack_now;	      /* an ACK is due at the end of this input */
+
+	/* SACK (tcp_sack.c): both offered it; the peer's scoreboard */
+	bool sack_ok;
+	unsigned nsb;
+	struct tcp_sack sb[TCP_SB_MAX];
+	uint32_t rtx_next; /* in recovery: holes below it were resent */
 
 	/* congestion control (tcp_cc.c) */
 	uint32_t cwnd, ssthresh, recover;
@@ -385,6 +394,24 @@ uint32_t tcp_cc_window(const struct tcp_conn *c);
 void tcp_cc_dupack(struct tcp_conn *c);
 /* The retransmission timer expired (RFC 5681 3.1 eq. 4). */
 void tcp_cc_timeout(struct tcp_conn *c);
+
+/* ---- tcp_sack.c --------------------------------------------------------- */
+
+/* The SACK blocks for an ACK now (at most max, the latest run first). */
+unsigned tcp_sack_blocks(const struct tcp_conn *c, struct tcp_sack *out,
+			 unsigned max);
+/* Prune the scoreboard below snd_una and add the peer's blocks in o;
+ * true when they reported bytes not SACKed before. */
+bool tcp_sack_update(struct tcp_conn *c, const struct tcp_opts *o);
+/* Bytes on the scoreboard. */
+uint32_t tcp_sack_bytes(const struct tcp_conn *c);
+/* The first hole at or after from (and snd_una) with SACKed data above
+ * it: true and *seq, *len (at most one MSS). */
+bool tcp_sack_next_hole(const struct tcp_conn *c, uint32_t from, uint32_t *seq,
+			uint32_t *len);
+/* For resending from seq: the first byte at or after it not SACKed,
+ * and *len cut to stop before the next SACKed range. */
+uint32_t tcp_sack_skip(const struct tcp_conn *c, uint32_t seq, uint32_t *len);
 
 /* ---- tcp_api.c ---------------------------------------------------------- */
 

@@ -169,10 +169,22 @@ static void emit(struct tcp_conn *c, struct netbuf *nb, uint32_t seq,
 			h.opts.has_ws = true;
 			h.opts.ws = TCP_WSCALE;
 		}
+		/* RFC 2018 2: likewise SACK-permitted. */
+		h.opts.sack_perm = c->state == TCP_SYN_SENT || c->sack_ok;
 		if (seq_gt(c->rcv_nxt + h.window, c->rcv_adv))
 			c->rcv_adv = c->rcv_nxt + h.window;
 	} else {
 		h.window = adv_window(c);
+		if ((flags & TCP_FLAG_ACK) && c->ooo && c->sack_ok) {
+			/* As many blocks as fit beside the data in one MSS
+			 * (RFC 6691): 2 NOPs, kind and length, 8 per block. */
+			uint32_t room =
+				c->mss - (nb->len < c->mss ? nb->len : c->mss);
+			unsigned max = room >= 12 ? (room - 4) / 8 : 0;
+			h.opts.nsack = (uint8_t)tcp_sack_blocks(
+				c, h.opts.sack,
+				max < TCP_MAX_SACK ? max : TCP_MAX_SACK);
+		}
 	}
 	if (tcp_prepend(&h, c->lip, c->rip, nb) != 0) {
 		netbuf_free(nb);
@@ -353,18 +365,30 @@ void tcp_output(struct tcp_conn *c)
 		uint32_t flight = c->snd_nxt - c->snd_una;
 		uint32_t usable = wnd > flight ? wnd - flight : 0;
 		uint32_t len = unsent;
+		/* Room for SACK blocks while we hold out-of-order data. */
+		uint32_t mss = c->sack_ok && c->ooo ? c->mss - 36u : c->mss;
 
-		if (len > c->mss)
-			len = c->mss;
+		if (len > mss)
+			len = mss;
 		if (len > usable)
 			len = usable;
+		if (seq_lt(c->snd_nxt, c->snd_max) && c->nsb > 0 && len > 0) {
+			/* Resending after a timeout: skip what the peer
+			 * holds (its SACKs). */
+			uint32_t at = tcp_sack_skip(c, c->snd_nxt, &len);
+			if (at != c->snd_nxt) {
+				c->snd_nxt = at;
+				continue;
+			}
+		}
 		if (unsent == 0 && !fin_due)
 			break;
 		if (len == 0 && unsent > 0)
 			break; /* window closed: persist or wait for ACKs */
-		if (len < unsent && len < c->mss && flight > 0)
+		bool rtx = seq_lt(c->snd_nxt, c->snd_max);
+		if (!rtx && len < unsent && len < mss && flight > 0)
 			break; /* sender SWS: wait for a fuller window */
-		if (len < c->mss && !c->nodelay && flight > 0 &&
+		if (!rtx && len < mss && !c->nodelay && flight > 0 &&
 		    len == unsent && !c->shut_req)
 			break; /* Nagle: one small segment in flight */
 		if (unsent == 0 && usable == 0 && flight > 0 && c->snd_wnd == 0)

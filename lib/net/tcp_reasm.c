@@ -109,6 +109,7 @@ static void ooo_insert(struct tcp_conn *c, struct netbuf *nb, uint32_t seq)
 	nb->user = seq;
 	nb->next = *pp;
 	*pp = nb;
+	c->ooo_last = seq; /* the first SACK block (RFC 2018 4) */
 	c->ooo_bytes += nb->len;
 	c->nbufs++;
 	tcp_stats.ooo_queued++;

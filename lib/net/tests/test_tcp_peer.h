@@ -32,6 +32,9 @@ static int tp_ws = -1;		  /* the peer's window scale, -1: none */
 static uint16_t tp_mss = 1460;	  /* the peer's MSS option */
 static uint32_t tp_seq;		  /* next sequence number the peer sends */
 static uint32_t tp_isn;		  /* our ISN on this connection */
+static bool tp_sackp;		  /* the peer's SYN offers SACK */
+static unsigned tp_nsack;	  /* SACK blocks on its other segments */
+static struct tcp_sack tp_sack[TCP_MAX_SACK];
 
 /* Send a segment from the peer; SYNs carry MSS (and window scale). */
 static void tp_send(uint32_t seq, uint32_t ack, uint16_t flags,
@@ -60,6 +63,10 @@ static void tp_send(uint32_t seq, uint32_t ack, uint16_t flags,
 			h.opts.has_ws = true;
 			h.opts.ws = (uint8_t)tp_ws;
 		}
+		h.opts.sack_perm = tp_sackp;
+	} else {
+		h.opts.nsack = (uint8_t)tp_nsack;
+		memcpy(h.opts.sack, tp_sack, sizeof tp_sack);
 	}
 	if (tcp_prepend(&h, FAKENET_PEER, FAKENET_US, &nb) != 0)
 		return;
@@ -236,6 +243,8 @@ static void tp_setup(void)
 	tp_win = 65535;
 	tp_ws = -1;
 	tp_mss = 1460;
+	tp_sackp = false;
+	tp_nsack = 0;
 	tp_pport = 40000;
 	tp_lport = LPORT;
 }
