@@ -243,6 +243,7 @@ struct tcp_conn {
 
 	/* timers */
 	struct loop_timer rtx_t; /* retransmit or persist */
+	uint64_t rtx_deadline; /* when the RTO is due (rtx_t may fire first) */
 	enum tcp_rtx_mode rtx_mode;
 	unsigned retries;     /* consecutive RTO expiries / probes */
 	uint64_t progress_ns; /* last time snd_una advanced */

@@ -72,7 +72,8 @@ void tcp_rtx_arm(struct tcp_conn *c)
 	if (c->rtx_mode == TCP_RTX_RETRANSMIT && loop_timer_armed(&c->rtx_t))
 		return; /* 5.1: only when not already running */
 	c->rtx_mode = TCP_RTX_RETRANSMIT;
-	loop_timer_arm_in(&c->rtx_t, c->rto_ns);
+	c->rtx_deadline = loop_now() + c->rto_ns;
+	loop_timer_arm_at(&c->rtx_t, c->rtx_deadline);
 }
 
 void tcp_rtx_stop(struct tcp_conn *c)
@@ -87,8 +88,17 @@ void tcp_rtx_restart(struct tcp_conn *c)
 		tcp_rtx_stop(c); /* 5.2: everything acknowledged */
 		return;
 	}
-	c->rtx_mode = TCP_RTX_RETRANSMIT; /* 5.3 */
-	loop_timer_arm_in(&c->rtx_t, c->rto_ns);
+	/* 5.3, lazily: every ACK of a bulk transfer restarts the timer,
+	 * so only the deadline moves here; a timer armed earlier fires,
+	 * finds it later and re-arms (rtx_fire): one heap operation per
+	 * RTO instead of one per ACK. */
+	uint64_t d = loop_now() + c->rto_ns;
+	c->rtx_deadline = d;
+	if (c->rtx_mode == TCP_RTX_RETRANSMIT && loop_timer_armed(&c->rtx_t) &&
+	    c->rtx_t.deadline <= d)
+		return;
+	c->rtx_mode = TCP_RTX_RETRANSMIT;
+	loop_timer_arm_at(&c->rtx_t, d);
 }
 
 void tcp_persist_check(struct tcp_conn *c)
@@ -154,6 +164,10 @@ static void rtx_fire(struct loop_timer *t, void *arg)
 
 	if (c->rtx_mode == TCP_RTX_PERSIST) {
 		persist_fire(c);
+		return;
+	}
+	if (c->rtx_mode == TCP_RTX_RETRANSMIT && loop_now() < c->rtx_deadline) {
+		loop_timer_arm_at(&c->rtx_t, c->rtx_deadline); /* moved on */
 		return;
 	}
 	c->rtx_mode = TCP_RTX_NONE;
