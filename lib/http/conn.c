@@ -193,7 +193,7 @@ void http_conn_resp_done(struct http_conn *c)
 		return;
 	}
 	if (c->body_left > 0)
-		c->state = C_BODY; /* a body nobody wants: read and drop */
+		http_conn_await_body(c); /* nobody wants it: read and drop */
 	else
 		conn_idle(c);
 	/* A route that answered later, outside our callbacks: go on with
@@ -202,6 +202,16 @@ void http_conn_resp_done(struct http_conn *c)
 		c->paused = false;
 		tcp_recv_resume(c->tcp);
 	}
+}
+
+void http_conn_await_body(struct http_conn *c)
+{
+	/* A body that trickles in holds a slot like a slow head does: it
+	 * joins the list of connections the table may evict. */
+	c->state = C_BODY;
+	wait_add(c);
+	http_conn_deadline(c, HTTP_ST_TIMEOUT_HEADER,
+			   http_srv.cfg.header_timeout_s);
 }
 
 /* The body of the current request, as far as it is in v. */
@@ -216,6 +226,7 @@ static size_t body_feed(struct http_conn *c, struct view v)
 	if (r && r->ops->body && n > 0)
 		r->ops->body(&c->req, view_trunc(v, n), r->arg);
 	if (c->body_left == 0) {
+		wait_del(c);
 		if (r)
 			http_body_done(c);
 		else

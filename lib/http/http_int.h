@@ -165,8 +165,8 @@ struct http_conn {
 	enum http_stat tkind;
 	struct loop_timer timer;
 
-	/* The list of connections waiting for a head, oldest first: whom
-	 * to evict when the table or the head buffers run out. */
+	/* The list of connections waiting for a head or a body, oldest
+	 * first: whom to evict when the table or head buffers run out. */
 	struct http_conn *wprev, *wnext;
 	bool waiting;
 };
@@ -199,6 +199,9 @@ void http_conn_finish(struct http_conn *c);
 
 /* Output drained: go on reading, close, or call a streaming route. */
 void http_conn_unblocked(struct http_conn *c);
+
+/* Read the current request's body next (c->body_left bytes). */
+void http_conn_await_body(struct http_conn *c);
 
 /* The response to the current request is complete. */
 void http_conn_resp_done(struct http_conn *c);

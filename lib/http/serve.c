@@ -405,7 +405,7 @@ void http_dispatch(struct http_conn *c, struct view head)
 		}
 		if (h.expect_continue)
 			http_out_str(c, "HTTP/1.1 100 Continue\r\n\r\n");
-		c->state = C_BODY;
+		http_conn_await_body(c);
 		return;
 	} else {
 		/* A client waiting for 100 Continue would never send the

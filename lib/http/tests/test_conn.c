@@ -214,6 +214,28 @@ static void test_evict_and_timeouts(void)
 	      http_stat_get(HTTP_ST_TIMEOUT_HEADER) >= 1 &&
 		      http_stat_get(HTTP_ST_TIMEOUT_IDLE) >= 1);
 	CHECK("no timer left armed", loop_timer_count() == 0);
+
+	for (unsigned i = 0; i <= HTTP_MAX_CONNS; i++) {
+		free(cs[i]->out);
+		free(cs[i]);
+	}
+	/* A body that trickles in is evicted like a slow head. */
+	const char post[] = "POST /echo HTTP/1.1\r\nHost: t\r\n"
+			    "Content-Length: 100\r\n\r\nab";
+	const char bye[] = "GET /small.txt HTTP/1.1\r\nHost: t\r\n"
+			   "Connection: close\r\n\r\n";
+	for (unsigned i = 0; i < HTTP_MAX_CONNS; i++) {
+		cs[i] = ftcp_accept();
+		if (i == 9)
+			ftcp_recv(cs[i], post, sizeof post - 1);
+		else
+			ftcp_recv(cs[i], bye, sizeof bye - 1);
+	}
+	cs[HTTP_MAX_CONNS] = ftcp_accept();
+	CHECK("table full: a slow body is evicted",
+	      cs[9]->aborted && cs[HTTP_MAX_CONNS]->cbs != NULL);
+	loop_run(0);
+	CHECK("no timer left armed at the end", loop_timer_count() == 0);
 }
 
 int main(void)
