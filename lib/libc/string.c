@@ -10,10 +10,11 @@
  * tells the compiler the same (-mstringop-strategy=unrolled_loop) for the
  * copies it inlines itself.
  *
- * The rest is plain C, byte at a time: Kiln's strings are short (names,
- * keys, log lines). This file is compiled with
- * -fno-tree-loop-distribute-patterns so that the compiler never turns a
- * loop below back into a call to the function it is in.
+ * strlen, strchr and memchr scan a word at a time (fewer instructions is
+ * what counts where every instruction is emulated); the rest is plain C,
+ * byte at a time: Kiln's strings are short (names, keys, log lines). This file
+ * is compiled with -fno-tree-loop-distribute-patterns so that the compiler
+ * never turns a loop below back into a call to the function it is in.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,6 +32,22 @@ static inline uint64_t load64(const unsigned char *p)
 static inline void store64(unsigned char *p, uint64_t v)
 {
 	__builtin_memcpy(p, &v, 8);
+}
+
+/*
+ * Word-at-a-time scanning (strlen, strchr, memchr): an aligned 8-byte load
+ * never crosses a page, so reading the rest of the word that holds the
+ * terminator is safe, though it reads past the object (hence no ASan on
+ * these, for the host tests). has_zero is the classic test: some byte of
+ * v is 0 exactly when (v - 0x01..01) & ~v & 0x80..80 is not 0.
+ */
+typedef uint64_t __attribute__((may_alias)) word_t;
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static inline uint64_t has_zero(uint64_t v)
+{
+	return (v - ONES) & ~v & HIGHS;
 }
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
@@ -117,12 +134,20 @@ int memcmp(const void *a, const void *b, size_t n)
 	return 0;
 }
 
-void *memchr(const void *s, int c, size_t n)
+__attribute__((no_sanitize("address"))) void *memchr(const void *s, int c,
+						     size_t n)
 {
 	const unsigned char *p = s;
+	unsigned char ch = (unsigned char)c;
+	uint64_t pat = ch * ONES;
 
+	for (; n && (uintptr_t)p % 8; n--, p++)
+		if (*p == ch)
+			return (void *)p;
+	for (; n >= 8 && !has_zero(*(const word_t *)p ^ pat); n -= 8)
+		p += 8;
 	for (; n; n--, p++)
-		if (*p == (unsigned char)c)
+		if (*p == ch)
 			return (void *)p;
 	return NULL;
 }
@@ -150,10 +175,15 @@ void *memmem(const void *hay, size_t hlen, const void *needle, size_t nlen)
 	return NULL;
 }
 
-size_t strlen(const char *s)
+__attribute__((no_sanitize("address"))) size_t strlen(const char *s)
 {
 	const char *p = s;
 
+	for (; (uintptr_t)p % 8; p++)
+		if (!*p)
+			return (size_t)(p - s);
+	while (!has_zero(*(const word_t *)p))
+		p += 8;
 	while (*p)
 		p++;
 	return (size_t)(p - s);
@@ -192,10 +222,25 @@ int strncmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
-char *strchr(const char *s, int c)
+__attribute__((no_sanitize("address"))) char *strchr(const char *s, int c)
 {
+	char ch = (char)c;
+	uint64_t pat = (unsigned char)ch * ONES;
+
+	for (; (uintptr_t)s % 8; s++) {
+		if (*s == ch)
+			return (char *)s;
+		if (!*s)
+			return NULL;
+	}
+	for (;;) {
+		uint64_t v = *(const word_t *)s;
+		if (has_zero(v) || has_zero(v ^ pat))
+			break;
+		s += 8;
+	}
 	for (;; s++) {
-		if (*s == (char)c)
+		if (*s == ch)
 			return (char *)s;
 		if (!*s)
 			return NULL;

@@ -80,6 +80,33 @@ static void mem_ops(void)
 	CHECK("memchr, memrchr as glibc", bad_chr == 0);
 }
 
+/* strlen, strchr, memchr at every alignment and length up to 40. */
+static void scans(void)
+{
+	static char buf[64 + 16];
+	int bad = 0;
+
+	for (size_t a = 0; a < 16; a++)
+		for (size_t len = 0; len < 40; len++) {
+			char *s = buf + a;
+			memset(buf, 'x', sizeof buf);
+			for (size_t i = 0; i < len; i++)
+				s[i] = (char)('a' + i % 26);
+			s[len] = '\0';
+			if (kl_strlen(s) != len)
+				bad++;
+			for (int c = 'a'; c < 'a' + 28; c++) {
+				if (kl_strchr(s, c) != strchr(s, c) ||
+				    kl_memchr(s, c, len) != memchr(s, c, len))
+					bad++;
+			}
+			if (kl_strchr(s, 0) != s + len ||
+			    kl_memchr(s, 0, len + 1) != s + len)
+				bad++;
+		}
+	CHECK("strlen, strchr, memchr at every alignment and length", bad == 0);
+}
+
 static void str_ops(void)
 {
 	static const char *const strs[] = {"",
@@ -181,6 +208,7 @@ int main(void)
 
 	libc_heap_init(heap, heap + sizeof heap);
 	mem_ops();
+	scans();
 	str_ops();
 	ctype_ops();
 	return kl_fails != 0;
