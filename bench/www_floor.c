@@ -1,8 +1,9 @@
 /*
  * The floor for bench/www.sh: an HTTP responder that parses nothing. It
  * answers each request (counted by its blank line) with one fixed
- * response, from one epoll loop on one core, and closes when a request
- * says "Connection: close". What it costs per request is what the kernel
+ * response, from one epoll loop on one core, and ends the connection
+ * (FIN, then close on the client's FIN) when a request says
+ * "Connection: close". What it costs per request is what the kernel
  * costs: any server on this machine pays at least that.
  *
  *   www_floor PORT BODY_BYTES
@@ -71,8 +72,10 @@ int main(int argc, char **argv)
 			/* One response per blank line. */
 			for (char *p = buf; (p = strstr(p, "\r\n\r\n")); p += 4)
 				(void)send(fd, resp, rlen, MSG_NOSIGNAL);
+			/* A graceful end, as a real server does: FIN now,
+			 * close once the client's FIN arrives. */
 			if (strcasestr(buf, "connection: close"))
-				close(fd);
+				shutdown(fd, SHUT_WR);
 		}
 	}
 }
