@@ -37,8 +37,10 @@
  * close), an idle keep-alive timeout, a send timeout (a peer that reads
  * nothing for that long is cut), requests per connection, and at most
  * HTTP_MAX_CONNS connections. When the table is full, a new connection
- * evicts the one that has waited longest for a request head (idle or
- * half-sent heads first): slow clients cannot starve the others.
+ * evicts the one that has waited longest for its client (an idle
+ * keep-alive, a half-sent head or a trickling body), and a head arriving
+ * in pieces when every head buffer is taken evicts the oldest such head:
+ * slow clients cannot starve the others.
  *
  * Memory: a fixed pool of connections; no allocation per request. Small
  * bodies (at most HTTP_COPY_MAX) are copied next to their headers, so a
