@@ -130,7 +130,7 @@ run: all
 
 test: all
 	tests/deps.sh
-	$(MAKE) unit test-tools
+	$(MAKE) -j$$(nproc) unit test-tools
 	tests/run
 
 bench: all
