@@ -248,6 +248,7 @@ struct tcp_conn {
 	unsigned retries;     /* consecutive RTO expiries / probes */
 	uint64_t progress_ns; /* last time snd_una advanced */
 	struct loop_timer dack_t;
+	struct loop_defer ack_d;  /* an ACK at the end of this loop pass */
 	struct loop_timer life_t; /* keep-alive, close timeout, TIME-WAIT */
 	uint64_t ka_idle_ns;	  /* 0 = keep-alive off */
 	unsigned ka_probes;
@@ -381,6 +382,9 @@ void tcp_rtt_sample(struct tcp_conn *c, uint64_t rtt_ns);
 void tcp_rto_reset(struct tcp_conn *c);
 /* Schedule the delayed ACK. */
 void tcp_dack_arm(struct tcp_conn *c);
+/* An ACK once this loop pass is over (after the whole input batch), unless
+ * a segment sent meanwhile carries it. */
+void tcp_ack_soon(struct tcp_conn *c);
 /* Re-arm the life timer: the earliest of keep-alive and close timeout. */
 void tcp_life_arm(struct tcp_conn *c);
 

@@ -140,7 +140,10 @@ bool tcp_rcv_data(struct tcp_conn *c, struct netbuf *nb, uint32_t seq, bool fin)
 			ooo_drain(c);
 			c->ack_now = true; /* RFC 5681 4.2: filled a gap */
 		} else if (++c->ack_pending >= 2) {
-			c->ack_now = true; /* every second segment */
+			/* Every second segment (RFC 5681 4.2), but at the end
+			 * of the receive batch: one ACK for a burst the device
+			 * handed over at once (tcp_ack_soon). */
+			tcp_ack_soon(c);
 		} else {
 			tcp_dack_arm(c); /* RFC 1122 4.2.3.2, RFC 5681 4.2 */
 		}

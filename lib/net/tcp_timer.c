@@ -13,12 +13,14 @@
 static void rtx_fire(struct loop_timer *t, void *arg);
 static void dack_fire(struct loop_timer *t, void *arg);
 static void life_fire(struct loop_timer *t, void *arg);
+static void ack_run(struct loop_defer *d, void *arg);
 
 void tcp_timers_init(struct tcp_conn *c)
 {
 	loop_timer_init(&c->rtx_t, rtx_fire, c);
 	loop_timer_init(&c->dack_t, dack_fire, c);
 	loop_timer_init(&c->life_t, life_fire, c);
+	loop_defer_init(&c->ack_d, ack_run, c);
 }
 
 void tcp_timers_cancel(struct tcp_conn *c)
@@ -26,6 +28,7 @@ void tcp_timers_cancel(struct tcp_conn *c)
 	loop_timer_cancel(&c->rtx_t);
 	loop_timer_cancel(&c->dack_t);
 	loop_timer_cancel(&c->life_t);
+	loop_defer_cancel(&c->ack_d);
 	c->rtx_mode = TCP_RTX_NONE;
 }
 
@@ -212,6 +215,19 @@ void tcp_dack_arm(struct tcp_conn *c)
 {
 	if (!loop_timer_armed(&c->dack_t))
 		loop_timer_arm_in(&c->dack_t, TCP_DACK_NS);
+}
+
+void tcp_ack_soon(struct tcp_conn *c)
+{
+	loop_defer(&c->ack_d);
+}
+
+static void ack_run(struct loop_defer *d, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	if (c->ack_pending > 0 && !c->finished && c->state != TCP_CLOSED)
+		tcp_send_ack(c);
 }
 
 static void dack_fire(struct loop_timer *t, void *arg)

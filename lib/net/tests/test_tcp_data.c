@@ -155,6 +155,7 @@ static void script(struct loop_timer *t, void *arg)
 	CHECK("FIN acknowledged: FIN-WAIT-2", c->state == TCP_FIN_WAIT_2);
 	tp_data(fin + 1, "more", 4);
 	tp_data(fin + 1, "data", 4);
+	WAIT(0);
 	CHECK("data after our FIN is delivered and ACKed",
 	      rcvd == 8 && memcmp(rbuf, "moredata", 8) == 0 && tp_last(&h) &&
 		      h.ack == tp_seq);

@@ -16,7 +16,8 @@
 #define PPORT 40000
 #define LPORT 80
 
-static uint32_t peer_seq; /* next sequence number the peer sends */
+static uint32_t peer_seq;      /* next sequence number the peer sends */
+static bool fakenet_queue_tcp; /* send_seg queues for one batch */
 static uint32_t our_isn;
 
 static void send_seg(uint32_t seq, uint32_t ack, uint16_t flags,
@@ -48,7 +49,10 @@ static void send_seg(uint32_t seq, uint32_t ack, uint16_t flags,
 		return;
 	size_t n = fakenet_ipv4(frame, FAKENET_PEER, FAKENET_US, 6, 1, false, 0,
 				nb.data, nb.len);
-	fakenet_inject(frame, n);
+	if (fakenet_queue_tcp)
+		fakenet_queue(frame, n);
+	else
+		fakenet_inject(frame, n);
 }
 
 /* The last TCP segment we sent; false when there is none. */
@@ -208,15 +212,24 @@ static void script(struct loop_timer *t, void *arg)
 	CHECK("delayed ACK after 40 ms",
 	      last_seg(&h) && h.ack == peer_seq && h.flags == TCP_FLAG_ACK);
 
-	/* Two segments: ACK at once. */
+	/* Two segments: ACK at once, at the end of the receive batch
+	 * (the loop pass). */
 	fakenet_clear();
 	memset(big, 'b', sizeof big);
+	fakenet_queue_tcp = true;
 	send_seg(peer_seq, our_isn + 1, TCP_FLAG_ACK, big, sizeof big, false);
 	peer_seq += sizeof big;
 	send_seg(peer_seq, our_isn + 1, TCP_FLAG_ACK, big, sizeof big, false);
 	peer_seq += sizeof big;
-	CHECK("second full segment ACKed at once",
-	      last_seg(&h) && h.ack == peer_seq);
+	send_seg(peer_seq, our_isn + 1, TCP_FLAG_ACK, big, sizeof big, false);
+	peer_seq += sizeof big;
+	fakenet_queue_tcp = false;
+	fakenet_inject_batch();
+	CHECK("three full segments in one batch: no ACK inside the batch",
+	      tcp_sent() == 0);
+	WAIT(0);
+	CHECK("one ACK for the batch, at the end of the loop pass",
+	      tcp_sent() == 1 && last_seg(&h) && h.ack == peer_seq);
 
 	/* Out of order: a duplicate ACK at once; the gap filled: ACK all. */
 	fakenet_clear();
