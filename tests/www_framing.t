@@ -98,6 +98,25 @@ import re
 codes = re.findall(rb"HTTP/1\.1 (\d+)", d)
 assert codes == [b"405", b"200"], codes
 PY
+check "HTTP/1.0 with keep-alive: announced, and the connection stays" python3 - "$WWW_PORT" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.settimeout(5)
+f = s.makefile("rb")
+for i in range(3):
+    s.sendall(b"GET /app.js HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    assert f.readline().startswith(b"HTTP/1.1 200"), i
+    h = {}
+    while True:
+        l = f.readline()
+        if l == b"\r\n": break
+        k, v = l.split(b":", 1); h[k.lower()] = v.strip()
+    assert h[b"connection"] == b"keep-alive", h
+    f.read(int(h[b"content-length"]))
+s.sendall(b"GET /app.js HTTP/1.0\r\n\r\n")
+assert f.readline().startswith(b"HTTP/1.1 200")
+d = f.read()
+assert b"Connection: close" in d, d[:300]   # f.read() returned: closed
+PY
 check "a head sent one byte at a time is answered" python3 - "$WWW_PORT" <<'PY'
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.settimeout(5)

@@ -172,6 +172,16 @@ static void test_routes(void)
 	CHECK("route: the next request after the body",
 	      strstr(c->out, "small body") > strstr(c->out, "got 10"));
 	c->out_len = 0;
+	body_seen = 0;
+	const char exp[] = "POST /echo HTTP/1.1\r\nHost: t\r\nX-Tag: abc\r\n"
+			   "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n";
+	ftcp_recv(c, exp, sizeof exp - 1);
+	CHECK("Expect: 100-continue: an interim 100 before the body",
+	      strcmp(c->out, "HTTP/1.1 100 Continue\r\n\r\n") == 0);
+	ftcp_recv(c, "hi", 2);
+	CHECK("Expect: 100-continue: then the answer",
+	      strstr(c->out, "got 2") != NULL);
+	c->out_len = 0;
 	ftcp_recv(c, "DELETE /echo HTTP/1.1\r\nHost: t\r\n\r\n", 34);
 	CHECK("route: 405 with the route's Allow",
 	      strstr(c->out, "405") && strstr(c->out, "Allow: POST\r\n"));
