@@ -12,10 +12,13 @@
  *   tcp_sack.c   SACK (RFC 2018): our blocks, the peer's scoreboard
  *   tcp_out.c    building and sending segments: data, SYN, FIN, ACK, RST,
  *                window updates, zero-window probes
- *   tcp_timer.c  retransmission (RFC 6298), persist, delayed ACK, keep-alive,
- *                TIME-WAIT and close timeouts
+ *   tcp_timer.c  retransmission (RFC 6298, restarted lazily), persist,
+ *                delayed ACK and the end-of-batch ACK, keep-alive, close
+ *                timeout
  *   tcp_cc.c     congestion control: slow start, congestion avoidance,
- *                NewReno fast retransmit and recovery (RFC 5681, RFC 6582)
+ *                fast retransmit and NewReno recovery (RFC 5681, RFC 6582),
+ *                limited transmit (RFC 3042), early retransmit (RFC 5827);
+ *                with SACK, holes resent from the scoreboard
  *   tcp_api.c    include/kiln/tcp.h: send buffer, receive delivery, closing
  *
  * Buffers. Receive: in-order payload stays in the netbuf it arrived in
@@ -32,6 +35,13 @@
  * byte k of the queue has sequence number snd_una + k. Segments are built
  * by copying from there into a fresh netbuf behind the headers; an ACK
  * pops the acknowledged bytes off the front.
+ *
+ * ACKs. In-order data is acknowledged every second segment, but at the end
+ * of the loop pass (tcp_ack_soon), so a batch of frames from the device
+ * draws one ACK; a lone segment waits TCP_DACK_NS; out-of-order data,
+ * a filled gap, or data outside the window are acknowledged at once (with
+ * SACK blocks when negotiated). A segment we send carries the ACK and
+ * cancels both.
  *
  * Lifetime. A connection lives in the table from SYN to CLOSED. Its end
  * for the appliance (tcp_conn_finish) queues the `closed` callback (a
