@@ -37,7 +37,7 @@
 #include "kvm.h"
 
 #define NET_MAX_DEVS  4
-#define NET_RX_PASSES 4
+#define NET_RX_PASSES 2
 #define NET_RX_ROOM   (NETBUF_SIZE - NETBUF_HEADROOM)
 #define NET_DISCARD   4	 /* frames drained per call with the pool empty */
 #define NET_RX_RING   32 /* receive buffers each device holds ready */
@@ -180,12 +180,18 @@ static unsigned net_send(struct netif *nif, struct netbuf *chain)
 /*
  * Fill the empty receive slots from the pool, in order, stopping at the
  * first the pool cannot fill: rx[0..rx_ready) must stay contiguous, since
- * it is one array to the monitor.
+ * it is one array to the monitor. Standing buffers never take the pool
+ * below half (in a small VM the pool is small, and the stack needs
+ * buffers to answer with); one slot is always worth filling.
  */
 static void rx_refill(struct kvm_net *n)
 {
 	while (n->rx_ready < NET_RX_RING) {
-		struct netbuf *nb = netbuf_alloc();
+		struct netbuf *nb;
+
+		if (n->rx_ready > 0 && netbuf_avail() <= netbuf_total() / 2)
+			return;
+		nb = netbuf_alloc();
 		if (!nb)
 			return;
 		n->rx[n->rx_ready] = nb;
