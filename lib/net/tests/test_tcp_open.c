@@ -205,8 +205,9 @@ static void script(struct loop_timer *t, void *arg)
 		if (i == 1 && tp_last(&h))
 			isn1 = h.seq;
 	}
-	CHECK("129 SYNs: 128 half-open, the oldest dropped and counted",
-	      l->nhalf == TCP_BACKLOG && tcp_stats.backlog_drops == 1);
+	CHECKF(l->nhalf == TCP_BACKLOG && tcp_stats.backlog_drops == 1,
+	       "%u SYNs: %u half-open, the oldest dropped and counted",
+	       TCP_BACKLOG + 1, TCP_BACKLOG);
 	WAIT(1);
 	CHECK("no callback for a connection never accepted", nclosed == 0);
 	fakenet_clear();
