@@ -169,6 +169,58 @@ static int check_manifest(struct image *img, const uint8_t *desc,
 	return 1;
 }
 
+/* The IDT note: two addresses, checked against the segments later. */
+static int read_idt_note(struct image *img, const uint8_t *desc,
+			 uint64_t descsz)
+{
+	struct kvm_note_idt n;
+
+	if (img->idt)
+		return refuse(img, "two Kiln IDT notes");
+	if (descsz != sizeof n)
+		return refuse(img,
+			      "the Kiln IDT note has %" PRIu64 " bytes, "
+			      "want %zu",
+			      descsz, sizeof n);
+	memcpy(&n, desc, sizeof n);
+	if (n.idt == 0 || n.idt % 8 || n.idt_end <= n.idt ||
+	    (n.idt_end - n.idt) % 16 || n.idt_end - n.idt > 256 * 16)
+		return refuse(img,
+			      "the Kiln IDT note's table 0x%" PRIx64
+			      "-0x%" PRIx64 " is not an 8-byte aligned run "
+			      "of 1 to 256 16-byte gates",
+			      n.idt, n.idt_end);
+	img->idt = n.idt;
+	img->idt_end = n.idt_end;
+	return 0;
+}
+
+/*
+ * The IDT must lie in one loaded segment that is not writable: code at
+ * CPL 3 cannot then rewrite a gate to enter CPL 0 where it likes.
+ */
+static int check_idt(struct image *img)
+{
+	for (unsigned i = 0; img->idt && i < img->nsegs; i++) {
+		const struct image_seg *s = &img->segs[i];
+		if (img->idt < s->vaddr || img->idt_end > s->vaddr + s->memsz)
+			continue;
+		if (s->flags & PF_W)
+			return refuse(img,
+				      "the IDT (0x%" PRIx64 ") lies in a "
+				      "writable segment; put it in "
+				      "read-only data",
+				      img->idt);
+		return 0;
+	}
+	if (img->idt)
+		return refuse(img,
+			      "the IDT 0x%" PRIx64 "-0x%" PRIx64 " is not "
+			      "inside one loaded segment",
+			      img->idt, img->idt_end);
+	return 0;
+}
+
 /* Walks one PT_NOTE; returns 1 when it held the manifest, 0, or -1. */
 static int scan_notes(struct image *img, const Elf64_Phdr *ph)
 {
@@ -203,6 +255,12 @@ static int scan_notes(struct image *img, const Elf64_Phdr *ph)
 			if (check_manifest(img, p + desc, h[1]) < 0)
 				return -1;
 			found = 1;
+		} else if (h[0] == sizeof KVM_NOTE_NAME &&
+			   !memcmp(p + name, KVM_NOTE_NAME,
+				   sizeof KVM_NOTE_NAME) &&
+			   h[2] == KVM_NOTE_IDT &&
+			   read_idt_note(img, p + desc, h[1]) < 0) {
+			return -1;
 		}
 		off = next;
 	}
@@ -341,6 +399,8 @@ int elf_open(struct image *img, const char *path)
 		    eh.e_entry - s->vaddr < s->filesz)
 			entry_ok = 1;
 	}
+	if (check_idt(img) < 0)
+		return -1;
 	if (!entry_ok)
 		return refuse(img,
 			      "entry point 0x%" PRIx64 " is not inside "

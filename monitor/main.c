@@ -1,7 +1,8 @@
 /*
  * kiln-kvm: Kiln's own KVM monitor, the host side of the kvm target.
  *
- *   kiln-kvm [--mem=MIB] [--net=TAP]... [--disk=FILE]... IMAGE [ARGS...]
+ *   kiln-kvm [--mem=MIB] [--net=TAP]... [--disk=FILE]... [--cpl0] IMAGE
+ *            [ARGS...]
  *
  * Loads a static x86-64 ELF built for the kvm target, checks it (elf.c),
  * attaches the devices its manifest note declares, builds the VM (vm.c),
@@ -22,8 +23,8 @@
 #define MEM_DEFAULT_MIB 32
 
 static const char usage_text[] =
-	"usage: kiln-kvm [--mem=MIB] [--net=TAP]... [--disk=FILE]... IMAGE "
-	"[ARGS...]\n"
+	"usage: kiln-kvm [--mem=MIB] [--net=TAP]... [--disk=FILE]... [--cpl0] "
+	"IMAGE [ARGS...]\n"
 	"\n"
 	"Runs IMAGE, a Kiln appliance built for the kvm target, as a bare\n"
 	"virtual machine. ARGS, joined with spaces, are its start line.\n"
@@ -33,6 +34,7 @@ static const char usage_text[] =
 	"device\n"
 	"  --disk=FILE  a file (whole 512-byte sectors) for its next block "
 	"device\n"
+	"  --cpl0       enter the guest at CPL 0, not 3 (tests, comparisons)\n"
 	"  --help       this text\n"
 	"\n"
 	"Devices attach in the order the image declares them; a missing or an\n"
@@ -53,6 +55,7 @@ struct opts {
 	const char *net[KVM_MAX_DEVS + 1], *disk[KVM_MAX_DEVS + 1];
 	unsigned nnet, ndisk;
 	const char *image;
+	int cpl0;
 	char cmdline[KVM_CMDLINE_MAX];
 };
 
@@ -83,6 +86,8 @@ static void parse_args(struct opts *o, int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(usage_text, stdout);
 			exit(0);
+		} else if (!strcmp(argv[i], "--cpl0")) {
+			o->cpl0 = 1;
 		} else if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
@@ -185,6 +190,7 @@ int main(int argc, char **argv)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			return MON_EXIT_FAULT;
 	parse_args(&o, argc, argv);
+	m.cpl0 = o.cpl0;
 	if (elf_open(&m.img, o.image) < 0 ||
 	    vm_layout(&m, (uint64_t)o.mem_mib << 20) < 0 ||
 	    attach_devices(&m, &o) < 0 || vm_create(&m) < 0 ||

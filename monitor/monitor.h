@@ -27,6 +27,9 @@
 #define MEM_MAX_MIB    4096u /* GPAs in hypercalls are 32 bits */
 #define STACK_SIZE     (256ull << 10)
 #define IMAGE_MAX_SEGS 16
+/* Ports from KVM_HC_PORT_BASE up to this many are hypercalls (known or
+ * not); the TSS's I/O bitmap opens exactly these to CPL 3. */
+#define HC_PORT_SPAN 256
 
 static inline uint64_t page_down(uint64_t a)
 {
@@ -66,6 +69,7 @@ struct image {
 	unsigned nsegs;
 	uint64_t end; /* highest segment end */
 	struct kvm_note note;
+	uint64_t idt, idt_end; /* from the KVM_NOTE_IDT note; 0: none */
 	/* .symtab and its strings, found on first use (elf_symbols). */
 	const uint8_t *symtab, *strtab;
 	uint64_t nsyms, strsz;
@@ -87,7 +91,10 @@ struct layout {
 	uint64_t mem_size;
 	uint64_t heap_start, heap_end; /* heap_end: the guard page */
 	uint64_t stack_bottom, stack_top;
-	uint64_t boot_info, gdt, cmdline;
+	uint64_t rsp0_bottom, ist1_bottom; /* exception stacks (their tops:
+					      + KVM_EXC_STACK) */
+	uint64_t boot_info, cmdline;
+	uint64_t sys;	 /* the system page: GDT, then TSS (supervisor only) */
 	uint64_t tables; /* first page-table page (the PML4) */
 	unsigned ntables;
 };
@@ -113,6 +120,7 @@ struct monitor {
 	struct kvm_run *run;
 	size_t run_size;
 	uint64_t tsc_khz;
+	int cpl0; /* --cpl0: enter at CPL 0 rather than 3 */
 };
 
 /* vm.c: memory, layout, page tables, boot info, vCPU registers. */

@@ -136,6 +136,13 @@ void guest_fault(struct monitor *m, const char *fmt, ...)
 			fputs("  (the stack pointer is at the guard page: a "
 			      "stack overflow?)\n",
 			      stderr);
+		if ((regs.rsp <= m->lay.rsp0_bottom &&
+		     regs.rsp > m->lay.rsp0_bottom - PAGE_SIZE) ||
+		    (regs.rsp <= m->lay.ist1_bottom &&
+		     regs.rsp > m->lay.ist1_bottom - PAGE_SIZE))
+			fputs("  (the stack pointer is at an exception stack's "
+			      "guard page: a handler overflowed it?)\n",
+			      stderr);
 		fputs(elf_symbols(&m->img) ? "  backtrace:\n"
 					   : "  backtrace (no symbols):\n",
 		      stderr);

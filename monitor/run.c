@@ -13,9 +13,6 @@
 
 #include "monitor.h"
 
-/* Ports from the base up to this many are "hypercalls", known or not. */
-#define HC_PORT_SPAN 256
-
 static void io_exit(struct monitor *m)
 {
 	const struct kvm_run *r = m->run;

@@ -1,30 +1,37 @@
 /*
  * The virtual machine: guest memory, its layout, the page tables, the
- * GDT, the boot info and the vCPU's registers.
+ * GDT and TSS, the boot info and the vCPU's registers.
  *
- * Guest memory, GPA = guest virtual address (identity mapped), M bytes:
+ * Guest memory, GPA = guest virtual address (identity mapped), M bytes
+ * ("user": U/S = 1; "sup": supervisor only, out of reach of CPL 3):
  *
  *   M             +---------------------------------------------+
- *                 | page tables: PML4, PDPT, PDs, PTs           | monitor area
- *                 | boot info (+0), GDT (+0x180), cmdline       |   (RW NX,
- *   stack_top     |   (+0x200, up to 4 KiB: 2 pages in all)     |   do not use)
- *                 +---------------------------------------------+
- *                 | stack (STACK_SIZE), grows down         RW NX|
+ *                 | page tables: PML4, PDPT, PDs, PTs    sup RW NX|
+ *   sys           | GDT (+0), TSS and I/O bitmap (+0x80) sup RW NX|
+ *   boot_info     | boot info (+0), start line (+0x200,         |
+ *                 |   up to 4 KiB: 2 pages in all)      user RW NX|
+ *   ist1          | IST1 stack (KVM_EXC_STACK)           sup RW NX|
+ *                 | guard page                        not present|
+ *   rsp0          | RSP0 stack (KVM_EXC_STACK)           sup RW NX|
+ *   stack_top     | guard page                        not present|
+ *                 | stack (STACK_SIZE), grows down      user RW NX|
  *   stack_bottom  +---------------------------------------------+
- *                 | guard page                       not present|
+ *                 | guard page                        not present|
  *   heap_end      +---------------------------------------------+
- *                 | heap                                   RW NX|
- *   heap_start    +---------------------------------------------+ page_up(image
- * end) | PT_LOAD segments: text R-X, rodata R NX,    | | data/bss RW NX (any
- * address from 0x1000)    | 0x1000
- * +---------------------------------------------+ | page 0 not present| 0
- * +---------------------------------------------+
+ *                 | heap                                user RW NX|
+ *   heap_start    +---------------------------------------------+
+ *                 | PT_LOAD segments: text R-X, rodata R NX,    |
+ *                 | data/bss RW NX (any address from 0x1000), user|
+ *   0x1000        +---------------------------------------------+
+ *                 | page 0                            not present|
+ *   0             +---------------------------------------------+
  *
- * 2 MiB regions that hold page 0, a segment, the guard page or the end of
- * memory are mapped with 4 KiB pages; every other region is one 2 MiB page,
- * RW NX. Boot info, GDT and a short command line share one page, so the
- * guest's boot touches as few pages as possible (each first touch costs
- * microseconds on a nested host).
+ * 2 MiB regions that hold page 0, a segment, a guard page or anything from
+ * the stack's top up are mapped with 4 KiB pages; every other region is
+ * one 2 MiB page, user RW NX. Boot info and a short start line share one
+ * page, so the guest's boot touches as few pages as possible (each first
+ * touch costs microseconds on a nested host). Why the guest runs at CPL 3
+ * and the exact state it starts in: include/kiln/kvm_abi.h.
  */
 #include <elf.h>
 #include <errno.h>
@@ -44,13 +51,27 @@
 
 #define PTE_P	 (1ull << 0)
 #define PTE_RW	 (1ull << 1)
+#define PTE_US	 (1ull << 2)
 #define PTE_PS	 (1ull << 7)
 #define PTE_NX	 (1ull << 63)
 #define NREGIONS (((uint64_t)MEM_MAX_MIB << 20) / LARGE_SIZE)
 
-#define BOOT_GDT_OFF	 0x180
 #define BOOT_CMDLINE_OFF 0x200
-_Static_assert(sizeof(struct kvm_boot_info) <= BOOT_GDT_OFF, "boot info");
+_Static_assert(sizeof(struct kvm_boot_info) <= BOOT_CMDLINE_OFF, "boot info");
+
+/* The system page: the GDT, then the TSS with its I/O permission bitmap. */
+#define GDT_ENTRIES 7 /* null, CS, DS, UDS, UCS, TSS (two entries) */
+#define SYS_TSS_OFF 0x80
+#define TSS_RSP0    4
+#define TSS_IST1    36
+#define TSS_IOMAP   102 /* the bitmap's offset, a 16-bit field */
+#define TSS_SIZE    104
+/* One bit per port from 0 (0: allowed), then an all-ones byte. */
+#define IOMAP_BYTES ((KVM_HC_PORT_BASE + HC_PORT_SPAN) / 8)
+#define TSS_LIMIT   (TSS_SIZE + IOMAP_BYTES) /* the last byte: 0xff */
+_Static_assert(GDT_ENTRIES * 8 <= SYS_TSS_OFF, "GDT");
+_Static_assert(KVM_HC_PORT_BASE % 8 == 0 && HC_PORT_SPAN % 8 == 0, "ports");
+_Static_assert(SYS_TSS_OFF + TSS_LIMIT < PAGE_SIZE, "TSS");
 
 #define CR0_PE	       (1u << 0)
 #define CR0_MP	       (1u << 1)
@@ -97,12 +118,15 @@ int vm_layout(struct monitor *m, uint64_t mem)
 	for (unsigned i = 0; i < m->img.nsegs; i++)
 		mark(m->img.segs[i].vaddr,
 		     m->img.segs[i].vaddr + m->img.segs[i].memsz, nregions);
-	npt = count_marked(nregions) + 1; /* + the guard page's region */
+	/* + the guard page's region, + one more should the monitor's area
+	 * (from the stack's top up) straddle a region boundary. */
+	npt = count_marked(nregions) + 2;
 
 	l->mem_size = mem;
 	l->ntables = 2 + (unsigned)npd + npt;
 	l->heap_start = (m->img.end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	need = l->heap_start + PAGE_SIZE + STACK_SIZE + 2 * PAGE_SIZE +
+	need = l->heap_start + PAGE_SIZE + STACK_SIZE +
+	       2 * (PAGE_SIZE + KVM_EXC_STACK) + 3 * PAGE_SIZE +
 	       l->ntables * PAGE_SIZE;
 	if (need > mem) {
 		fprintf(stderr,
@@ -115,13 +139,16 @@ int vm_layout(struct monitor *m, uint64_t mem)
 		return -1;
 	}
 	l->tables = mem - l->ntables * PAGE_SIZE;
-	l->boot_info = l->tables - 2 * PAGE_SIZE;
-	l->gdt = l->boot_info + BOOT_GDT_OFF;
+	l->sys = l->tables - PAGE_SIZE;
+	l->boot_info = l->sys - 2 * PAGE_SIZE;
 	l->cmdline = l->boot_info + BOOT_CMDLINE_OFF;
-	l->stack_top = l->boot_info;
+	l->ist1_bottom = l->boot_info - KVM_EXC_STACK;
+	l->rsp0_bottom = l->ist1_bottom - PAGE_SIZE - KVM_EXC_STACK;
+	l->stack_top = l->rsp0_bottom - PAGE_SIZE;
 	l->stack_bottom = l->stack_top - STACK_SIZE;
 	l->heap_end = l->stack_bottom - PAGE_SIZE;
 	mark(l->heap_end, l->heap_end + PAGE_SIZE, nregions);
+	mark(l->stack_top, mem, nregions);
 	return 0;
 }
 
@@ -276,21 +303,33 @@ int vm_create(struct monitor *m)
 	return 0;
 }
 
+/* Is a one of the guard pages (not present)? */
+static int is_guard(const struct layout *l, uint64_t a)
+{
+	return a == l->heap_end || a == l->stack_top ||
+	       a == l->ist1_bottom - PAGE_SIZE;
+}
+
 static uint64_t page_flags(const struct monitor *m, uint64_t a)
 {
-	if (a == 0 || a >= m->lay.mem_size || a == m->lay.heap_end)
+	const struct layout *l = &m->lay;
+
+	if (a == 0 || a >= l->mem_size || is_guard(l, a))
 		return 0;
+	/* Supervisor only: the exception stacks, GDT, TSS, page tables. */
+	if ((a >= l->rsp0_bottom && a < l->boot_info) || a >= l->sys)
+		return a | PTE_P | PTE_RW | PTE_NX;
 	for (unsigned i = 0; i < m->img.nsegs; i++) {
 		const struct image_seg *s = &m->img.segs[i];
 		if (a + PAGE_SIZE > s->vaddr && a < s->vaddr + s->memsz) {
 			if (s->flags & PF_X)
-				return a | PTE_P;
+				return a | PTE_P | PTE_US;
 			if (s->flags & PF_W)
-				return a | PTE_P | PTE_RW | PTE_NX;
-			return a | PTE_P | PTE_NX;
+				return a | PTE_P | PTE_RW | PTE_US | PTE_NX;
+			return a | PTE_P | PTE_US | PTE_NX;
 		}
 	}
-	return a | PTE_P | PTE_RW | PTE_NX;
+	return a | PTE_P | PTE_RW | PTE_US | PTE_NX;
 }
 
 static void build_tables(struct monitor *m)
@@ -303,16 +342,18 @@ static void build_tables(struct monitor *m)
 	uint64_t *pts = pd + 512 * npd,
 		 pt_gpa = l->tables + (2 + npd) * PAGE_SIZE;
 
-	pml4[0] = (l->tables + PAGE_SIZE) | PTE_P | PTE_RW;
+	/* The upper levels allow everything; the leaves decide. */
+	pml4[0] = (l->tables + PAGE_SIZE) | PTE_P | PTE_RW | PTE_US;
 	for (uint64_t i = 0; i < npd; i++)
-		pdpt[i] = (l->tables + (2 + i) * PAGE_SIZE) | PTE_P | PTE_RW;
+		pdpt[i] = (l->tables + (2 + i) * PAGE_SIZE) | PTE_P | PTE_RW |
+			  PTE_US;
 	for (uint64_t r = 0; r < nregions; r++) {
 		if (!need4k[r]) {
-			pd[r] = (r * LARGE_SIZE) | PTE_P | PTE_RW | PTE_PS |
-				PTE_NX;
+			pd[r] = (r * LARGE_SIZE) | PTE_P | PTE_RW | PTE_US |
+				PTE_PS | PTE_NX;
 			continue;
 		}
-		pd[r] = pt_gpa | PTE_P | PTE_RW;
+		pd[r] = pt_gpa | PTE_P | PTE_RW | PTE_US;
 		for (unsigned k = 0; k < 512; k++)
 			pts[k] = page_flags(m, r * LARGE_SIZE + k * PAGE_SIZE);
 		pts += 512;
@@ -328,7 +369,7 @@ static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
 		.selector = sel,
 		.type = type,
 		.present = 1,
-		.dpl = 0,
+		.dpl = sel & 3,
 		.db = !code,
 		.s = 1,
 		.l = code,
@@ -336,22 +377,62 @@ static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
 	};
 }
 
+/*
+ * The GDT and the TSS, in the system page (supervisor only, so CPL 3 can
+ * change neither). Every descriptor is marked accessed, and the TSS busy,
+ * as the CPU would mark them: the CPU then never writes the page.
+ */
+static void build_sys(struct monitor *m)
+{
+	const struct layout *l = &m->lay;
+	uint8_t *sys = gpa_check(&m->g, l->sys, PAGE_SIZE);
+	uint64_t *gdt = (uint64_t *)sys, tss = l->sys + SYS_TSS_OFF;
+	uint8_t *t = sys + SYS_TSS_OFF;
+	uint64_t rsp0 = l->rsp0_bottom + KVM_EXC_STACK,
+		 ist1 = l->ist1_bottom + KVM_EXC_STACK;
+	uint16_t iomap = TSS_SIZE;
+
+	gdt[0] = 0;
+	gdt[KVM_BOOT_CS / 8] = 0x00af9b000000ffffull;  /* 64-bit code, DPL 0 */
+	gdt[KVM_BOOT_DS / 8] = 0x00cf93000000ffffull;  /* data, DPL 0 */
+	gdt[KVM_BOOT_UDS / 8] = 0x00cff3000000ffffull; /* data, DPL 3 */
+	gdt[KVM_BOOT_UCS / 8] = 0x00affb000000ffffull; /* 64-bit code, DPL 3 */
+	gdt[KVM_BOOT_TSS / 8] = TSS_LIMIT | (tss & 0xffffff) << 16 |
+				0x8bull << 40 | /* present, busy 64-bit TSS */
+				(tss >> 24 & 0xff) << 56;
+	gdt[KVM_BOOT_TSS / 8 + 1] = tss >> 32;
+
+	memcpy(t + TSS_RSP0, &rsp0, sizeof rsp0);
+	memcpy(t + TSS_IST1, &ist1, sizeof ist1);
+	memcpy(t + TSS_IOMAP, &iomap, sizeof iomap);
+	/* Ports below the hypercalls denied, the hypercalls allowed, and
+	 * the closing all-ones byte; ports past the TSS limit are denied. */
+	memset(t + TSS_SIZE, 0xff, KVM_HC_PORT_BASE / 8);
+	t[TSS_LIMIT] = 0xff;
+}
+
+static void set_tr(struct kvm_segment *tr, uint64_t base)
+{
+	*tr = (struct kvm_segment){
+		.base = base,
+		.limit = TSS_LIMIT,
+		.selector = KVM_BOOT_TSS,
+		.type = 11, /* 64-bit TSS, busy */
+		.present = 1,
+	};
+}
+
 int vm_setup(struct monitor *m, const char *cmdline)
 {
 	const struct layout *l = &m->lay;
 	struct kvm_boot_info *bi;
-	uint64_t *gdt;
 	struct kvm_sregs sr;
 	struct kvm_regs regs;
 	size_t clen = strlen(cmdline) + 1;
 
 	elf_load(&m->img, &m->g);
 	build_tables(m);
-
-	gdt = gpa_check(&m->g, l->gdt, 3 * 8);
-	gdt[0] = 0;
-	gdt[KVM_BOOT_CS / 8] = 0x00af9b000000ffffull; /* 64-bit code, DPL 0 */
-	gdt[KVM_BOOT_DS / 8] = 0x00cf93000000ffffull; /* data, read-write */
+	build_sys(m);
 	memcpy(gpa_check(&m->g, l->cmdline, clen), cmdline, clen);
 
 	bi = gpa_check(&m->g, l->boot_info, sizeof *bi);
@@ -364,6 +445,9 @@ int vm_setup(struct monitor *m, const char *cmdline)
 	bi->heap_end = l->heap_end;
 	bi->stack_bottom = l->stack_bottom;
 	bi->stack_top = l->stack_top;
+	bi->rsp0 = l->rsp0_bottom + KVM_EXC_STACK;
+	bi->ist1 = l->ist1_bottom + KVM_EXC_STACK;
+	bi->gdt = l->sys;
 	for (unsigned i = 0; i < m->ndevs; i++) {
 		memcpy(bi->devs[i].name, m->devs[i].name, KVM_DEV_NAME_MAX);
 		bi->devs[i].kind = m->devs[i].kind;
@@ -372,13 +456,17 @@ int vm_setup(struct monitor *m, const char *cmdline)
 
 	if (ioctl(m->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
 		goto fail;
-	set_seg(&sr.cs, KVM_BOOT_CS, 0xb, 1);
-	set_seg(&sr.ds, KVM_BOOT_DS, 0x3, 0);
+	/* Code and data segments accessed (0xb, 0x3), as in the GDT. */
+	set_seg(&sr.cs, m->cpl0 ? KVM_BOOT_CS : KVM_BOOT_UCS, 0xb, 1);
+	set_seg(&sr.ds, m->cpl0 ? KVM_BOOT_DS : KVM_BOOT_UDS, 0x3, 0);
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
-	sr.gdt.base = l->gdt;
-	sr.gdt.limit = 3 * 8 - 1;
-	sr.idt.base = 0;
-	sr.idt.limit = 0; /* until the guest loads its own: faults shut down */
+	set_tr(&sr.tr, l->sys + SYS_TSS_OFF);
+	sr.gdt.base = l->sys;
+	sr.gdt.limit = GDT_ENTRIES * 8 - 1;
+	/* The image's IDT (checked by elf.c), or none: faults shut down. */
+	sr.idt.base = m->img.idt;
+	sr.idt.limit =
+		m->img.idt ? (uint16_t)(m->img.idt_end - m->img.idt - 1) : 0;
 	sr.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	sr.cr3 = l->tables;
 	sr.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
@@ -389,7 +477,7 @@ int vm_setup(struct monitor *m, const char *cmdline)
 	regs.rip = m->img.entry;
 	regs.rdi = l->boot_info;
 	regs.rsp = l->stack_top;
-	regs.rflags = 0x2;
+	regs.rflags = 0x2; /* IF = 0, IOPL = 0: the TSS opens the ports */
 	if (ioctl(m->vcpu_fd, KVM_SET_REGS, &regs) < 0)
 		goto fail;
 	return 0;

@@ -1,7 +1,9 @@
 #!/bin/bash
 # kiln-kvm with its own minimal test guests (monitor/tests/guests): exit
-# statuses, console, boot info, clocks, and every kind of guest fault, each
-# with its own message and status 1. Everything runs twice: with the
+# statuses, console, boot info, clocks, the CPL 3 boot state (the TSS's
+# stacks and I/O bitmap, supervisor-only system pages, the IDT from the
+# image's note), and every kind of guest fault, each with its own message
+# and status 1 (status 3: the guest's own handler reported it). Everything runs twice: with the
 # monitor as built (bin/kiln-kvm) and with ASan/UBSan (build/kiln-kvm-asan);
 # the monitor must never crash (no signal, no sanitizer report).
 . "$(dirname "$0")/lib.sh"
@@ -25,6 +27,7 @@ run_case() {
 }
 
 G=$KVM_GUESTS/guest.elf
+GI=$KVM_GUESTS/guest-idt.elf # the same with its IDT (handlers: status 3)
 DATA=$(printf '0x%x' "0x$(nm "$G" | awk '$3 == "data_code" { print $1 }')")
 for mon in "$KILN_ROOT/bin/kiln-kvm" "$KVM_ASAN"; do
 	tag=kvm; [ "$mon" = "$KVM_ASAN" ] && tag=kvm-asan
@@ -43,19 +46,34 @@ for mon in "$KILN_ROOT/bin/kiln-kvm" "$KVM_ASAN"; do
 	run_case "$tag: write to its own text (no IDT): report" "$mon" 1 "triple fault" "$G" textwrite
 	run_case "$tag: write to its own text: symbolised RIP" "$mon" 1 "m_textwrite+0x" "$G" textwrite
 	run_case "$tag: frameless leaf: the caller from the stack top" "$mon" 1 "?   0x" "$G" textwrite
-	run_case "$tag: write to its own text (IDT): #PF, write" "$mon" 3 "exception #PF at rip" "$G" idt textwrite
-	run_case "$tag: write to read-only data (IDT): #PF" "$mon" 3 "exception #PF" "$G" idt rodatawrite
-	run_case "$tag: jump into data (IDT): #PF on fetch (NX)" "$mon" 3 "cr2 $DATA error 0x11" "$G" idt jumpdata
+	run_case "$tag: write to its own text (IDT): #PF, write" "$mon" 3 "exception #PF at rip" "$GI" textwrite
+	run_case "$tag: ... at CPL 3: user write to a present page" "$mon" 3 "error 0x7 cpl 3 stack rsp0" "$GI" textwrite
+	run_case "$tag: write to read-only data (IDT): #PF" "$mon" 3 "exception #PF" "$GI" rodatawrite
+	run_case "$tag: jump into data (IDT): #PF on fetch (NX)" "$mon" 3 "cr2 $DATA error 0x15" "$GI" jumpdata
 	run_case "$tag: jump into data (no IDT): report with RIP" "$mon" 1 "rip $DATA" "$G" jumpdata
-	run_case "$tag: read page 0 (IDT): #PF at 0x8" "$mon" 3 "cr2 0x8 error 0x0" "$G" idt page0
+	run_case "$tag: read page 0 (IDT): #PF at 0x8" "$mon" 3 "cr2 0x8 error 0x4" "$GI" page0
 	run_case "$tag: read page 0 (no IDT): CR2 in the report" "$mon" 1 "cr2 0x8" "$G" page0
 	run_case "$tag: triple fault (ud2, no IDT)" "$mon" 1 "guest triple fault" "$G" ud2
-	run_case "$tag: ud2 with the IDT: #UD" "$mon" 3 "exception #UD" "$G" idt ud2
-	run_case "$tag: HLT without the HALT call" "$mon" 1 "guest executed HLT without the HALT hypercall" "$G" hlt
+	run_case "$tag: ud2 with the IDT: #UD" "$mon" 3 "exception #UD" "$GI" ud2
+	run_case "$tag: HLT without the HALT call (CPL 0)" "$mon" 1 "guest executed HLT without the HALT hypercall" --cpl0 "$G" hlt
+	run_case "$tag: HLT at CPL 3: #GP" "$mon" 3 "exception #GP" "$GI" hlt
 	run_case "$tag: stack overflow hits the guard page" "$mon" 1 "the stack pointer is at the guard page" "$G" stack
 	run_case "$tag: stack overflow: backtrace folds the recursion" "$mon" 1 "the frame above" "$G" stack
-	run_case "$tag: the guard page is unmapped" "$mon" 3 "exception #PF" "$G" idt guard
-	run_case "$tag: MMIO outside guest memory" "$mon" 1 "guest read 4 byte(s) at 0x3fe00000, outside guest memory" "$G" mmio
+	run_case "$tag: the guard page is unmapped" "$mon" 3 "exception #PF" "$GI" guard
+	run_case "$tag: MMIO outside guest memory (CPL 0 maps it)" "$mon" 1 "guest read 4 byte(s) at 0x3fe00000, outside guest memory" --cpl0 "$G" mmio
+	run_case "$tag: the guest starts at CPL 3" "$mon" 0 "cpl 3" "$G" cpl
+	run_case "$tag: --cpl0 starts it at CPL 0" "$mon" 0 "cpl 0" --cpl0 "$G" cpl
+	run_case "$tag: --cpl0: the same handlers, no stack switch" "$mon" 3 "error 0x3 cpl 0" --cpl0 "$GI" textwrite
+	run_case "$tag: a privileged instruction at CPL 3: #GP" "$mon" 3 "exception #GP at rip" "$GI" priv
+	run_case "$tag: ... without an IDT: triple fault" "$mon" 1 "guest triple fault" "$G" priv
+	run_case "$tag: the GDT is out of reach of CPL 3" "$mon" 3 "error 0x7 cpl 3" "$GI" gdtwrite
+	run_case "$tag: the page tables are out of reach of CPL 3" "$mon" 3 "error 0x7 cpl 3" "$GI" ptwrite
+	run_case "$tag: a port below the hypercalls: #GP at CPL 3" "$mon" 3 "exception #GP" "$GI" port 1279
+	run_case "$tag: a port past them: #GP at CPL 3" "$mon" 3 "exception #GP" "$GI" port 1536
+	run_case "$tag: the last port open to a 4-byte out" "$mon" 1 "unknown hypercall 252 (port 0x5fc)" "$GI" port 1532
+	run_case "$tag: an unserved port at CPL 0 reaches the monitor" "$mon" 1 "port I/O the monitor does not serve: out of 4 byte(s) x1 at port 0x80" --cpl0 "$G" port 128
+	run_case "$tag: a handler overflowing RSP0: #DF on IST1" "$mon" 3 "exception #DF at rip 0x" "$GI" dfault
+	run_case "$tag: ... the #DF handler runs on IST1" "$mon" 3 "cpl 0 stack ist1" "$GI" dfault
 	run_case "$tag: backtrace names the callers" "$mon" 1 "guest_main+0x" "$G" unknown
 done
 
@@ -73,7 +91,8 @@ for seed in $(seq 1 150); do
 done
 eq "kvm-asan: 150 runs of random hypercalls: a message and status 1, or success" "$bad" 0
 
-# SSE2: works on hardware KVM; a KVM that emulates guest code refuses it.
+# SSE2: works on hardware KVM and at CPL 3 here; a KVM that emulates guest
+# code (CPL 0 on this host: --cpl0) refuses it.
 out=$(timeout 20 "$KILN_ROOT/bin/kiln-kvm" "$G" sse 2>&1); rc=$?
 case $out in
 *"sse ok"*) eq "kvm: SSE2 in the guest (CR4.OSFXSR)" "$rc" 0 ;;

@@ -11,15 +11,17 @@ kvm_prepare kvm_monitor_loader || t_done
 MKELF=$KILN_ROOT/build/tools/mkelf
 G=$KVM_GUESTS/guest-net.elf
 
-# refused MUTATION WANT_TEXT [N]
+# refused MUTATION WANT_TEXT [N [IMAGE]]
 refused() {
 	_mu=$1 _text=$2
-	if ! "$MKELF" "$G" "$T_TMP/bad.elf" "$_mu" ${3:-} 2>"$T_TMP/mk.err"; then
+	if ! "$MKELF" "${4:-$G}" "$T_TMP/bad.elf" "$_mu" ${3:-} 2>"$T_TMP/mk.err"; then
 		notok "loader: mkelf $_mu: $(cat "$T_TMP/mk.err")"
 		return
 	fi
 	for mon in "$KILN_ROOT/bin/kiln-kvm" "$KVM_ASAN"; do
-		out=$(timeout 20 "$mon" --net=lo "$T_TMP/bad.elf" hello 2>&1); rc=$?
+		_dev=--net=lo
+		[ -n "${4:-}" ] && _dev=
+		out=$(timeout 20 "$mon" $_dev "$T_TMP/bad.elf" hello 2>&1); rc=$?
 		tag=$(basename "$mon")
 		if [ $rc -ne 1 ] || ! kvm_sane "$out"; then
 			notok "loader ($tag): $_mu refused with status 1: got $rc: $(printf %s "$out" | head -c 400)"
@@ -41,7 +43,7 @@ refused bigendian "not little-endian"
 refused dyn "position-independent (ET_DYN)"
 refused version "unknown ELF version"
 refused noload "no loadable segments"
-refused note-version "built for kvm ABI version 2; this kiln-kvm speaks version 1"
+refused note-version "built for kvm ABI version 99; this kiln-kvm speaks version 2"
 refused note-ndevs "declares 99 devices"
 refused note-kind "device 'net0' has unknown kind 7"
 refused note-name "has no NUL-terminated name"
@@ -58,6 +60,11 @@ refused share "with a R-- segment; align segments to pages"
 refused huge "does not fit in 32 MiB of guest memory"
 refused interp "dynamically linked"
 refused tls "thread-local storage"
+GI=$KVM_GUESTS/guest-idt.elf
+refused idt-writable "lies in a writable segment; put it in read-only data" "" "$GI"
+refused idt-align "is not an 8-byte aligned run of 1 to 256 16-byte gates" "" "$GI"
+refused idt-size "is not an 8-byte aligned run of 1 to 256 16-byte gates" "" "$GI"
+refused idt-outside "is not inside one loaded segment" "" "$GI"
 
 out=$("$KILN_ROOT/bin/kiln-kvm" "$T_TMP/nonexistent.elf" 2>&1); rc=$?
 contains "loader: a missing file is named" "$rc:$out" "1:kiln-kvm: $T_TMP/nonexistent.elf: No such file or directory"

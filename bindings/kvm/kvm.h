@@ -3,9 +3,11 @@
  * x86-64 virtual machine under kiln-kvm. Only bindings/kvm includes it.
  *
  * Start-up, in order:
- *   1. start.S: the monitor enters in 64-bit mode with RDI = the boot info
- *      and RSP = the stack top; start.S calls kvm_main.
- *   2. kvm_main (main.c): our GDT, TSS and IDT (trap.c); the boot info;
+ *   1. start.S: the monitor enters in 64-bit mode at CPL 3 with RDI = the
+ *      boot info and RSP = the stack top, its GDT and TSS loaded and our
+ *      IDT (kvm.ld, named by start.S's IDT note) too; start.S calls
+ *      kvm_main.
+ *   2. kvm_main (main.c): the boot info;
  *      the clocks; the heap (lib/libc) over the boot info's heap region;
  *      the start line split into tokens; the devices (netif.c, block.c);
  *      then core_start with the tokens.
@@ -46,9 +48,6 @@ static inline void kvm_hypercall(enum kvm_hc call, void *arg)
 
 /* End the VM with status and an optional reason (NULL: none). */
 void kvm_halt(int status, const char *why) __attribute__((noreturn));
-
-/* trap.c: load our GDT (with a TSS for the fault stacks) and the IDT. */
-void kvm_trap_init(void);
 
 /* clock.c: read the boot info's TSC frequency; before any clock read. */
 void kvm_clock_init(void);

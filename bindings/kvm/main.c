@@ -163,7 +163,6 @@ void kvm_main(const struct kvm_boot_info *bi)
 	int nargs;
 
 	kvm_boot = bi;
-	kvm_trap_init();
 	if (bi->abi_version != KVM_ABI_VERSION)
 		start_fail("the monitor speaks kvm ABI %u, this image %d",
 			   bi->abi_version, KVM_ABI_VERSION);

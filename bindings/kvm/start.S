@@ -1,12 +1,15 @@
 /*
- * The kvm target's entry point and exception stubs.
+ * The kvm target's entry point, exception stubs and IDT note.
  *
- * The monitor enters _start in 64-bit mode, interrupts off, with RDI = the
- * guest-physical address of struct kvm_boot_info and RSP = the top of the
- * stack, 16-byte aligned (include/kiln/kvm_abi.h). Memory is identity
- * mapped. Nothing here needs more than that: clear RBP so that backtraces
- * end at this frame, and call kvm_main (main.c), which never returns.
+ * The monitor enters _start in 64-bit mode at CPL 3, interrupts off, with
+ * RDI = the guest-physical address of struct kvm_boot_info and RSP = the
+ * top of the stack, 16-byte aligned, and IDTR loaded from our IDT note
+ * (include/kiln/kvm_abi.h). Memory is identity mapped. Nothing here needs
+ * more than that: clear RBP so that backtraces end at this frame, and call
+ * kvm_main (main.c), which never returns.
  */
+#include <kiln/kvm_abi.h>
+
 	.section .text.boot, "ax", @progbits
 	.globl _start
 	.type _start, @function
@@ -16,8 +19,7 @@ _start:
 	/* RSP is 16-byte aligned here; the call pushes 8 bytes, which is
 	 * what the SysV ABI expects at a function's entry. */
 	call kvm_main
-1:	hlt			/* not reached */
-	jmp 1b
+1:	jmp 1b			/* not reached (hlt would #GP at CPL 3) */
 	.size _start, . - _start
 
 /*
@@ -25,9 +27,9 @@ _start:
  * every vector: it pushes a zero where the CPU pushes no error code, then
  * the vector number, and jumps to trap_common, which saves the general
  * registers and calls kvm_trap(struct kvm_trap_frame *) (trap.c), which
- * reports and halts: no handler ever returns. Every gate runs on the IST1
- * stack (trap.c), so that a fault caused by an exhausted stack (the guard
- * page below the stack) still has a stack to report on.
+ * reports and halts: no handler ever returns. Handlers run at CPL 0. Every
+ * gate runs on the monitor's IST1 stack (TSS.IST1), so that even a fault
+ * in a handler still has a stack to report on.
  */
 	.macro TRAP_NOERR vec
 	.balign 16
@@ -108,5 +110,17 @@ trap_common:
 	call kvm_trap
 1:	hlt			/* kvm_trap does not return */
 	jmp 1b
+
+/*
+ * The IDT note: the monitor loads IDTR with kvm.ld's kvm_idt before the
+ * first instruction (code at CPL 3 cannot lidt). Same section as the
+ * manifest note (gen/kiln_kvm.c), 4-byte aligned like it.
+ */
+	.section .note.kiln, "a"
+	.balign 4
+	.long 5, 16, KVM_NOTE_IDT	/* namesz, descsz, type */
+	.asciz "Kiln"
+	.balign 4
+	.quad kvm_idt, kvm_idt_end	/* struct kvm_note_idt */
 
 	.section .note.GNU-stack, "", @progbits

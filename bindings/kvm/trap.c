@@ -1,9 +1,12 @@
 /*
- * CPU exceptions on the kvm target: our own GDT (the monitor's selectors,
- * plus a TSS), the TSS's IST1 stack, and an IDT whose 32 exception gates
- * all run on that stack. An exception is always a bug in the image (no
- * device raises interrupts; the guest runs with interrupts off), so the
- * handler reports and halts; nothing returns.
+ * CPU exceptions on the kvm target. The image runs at CPL 3; its IDT
+ * (kvm.ld, in read-only data) is named by the IDT note (start.S), and the
+ * monitor loads it, with its own GDT and a TSS whose IST1 stack every one
+ * of our 32 gates uses (include/kiln/kvm_abi.h): code at CPL 3 could not
+ * lidt, lgdt or ltr, and there is nothing to set up here. Handlers run at
+ * CPL 0. An exception is always a bug in the image (no device raises
+ * interrupts; the guest runs with interrupts off), so the handler reports
+ * and halts; nothing returns.
  *
  * The report goes out as the HALT hypercall's message (the monitor writes
  * it to its stderr, like its own fault reports): the exception's name,
@@ -18,8 +21,8 @@
  * for arithmetic faults, 133 (SIGTRAP) for breakpoints.
  *
  * A fault while reporting (a corrupt frame chain, say) must not loop: a
- * second entry halts at once with a fixed message. Every gate uses IST1,
- * so even then the handler starts on a known-good stack.
+ * second entry halts at once with a fixed message. Every gate uses IST1
+ * (the monitor's), so even then the handler starts on a known-good stack.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -31,9 +34,7 @@
 
 #include "kvm.h"
 
-#define NVEC	     32
-#define TSS_SEL	     0x18
-#define IST_STACK_SZ (16 * 1024)
+#define NVEC 32
 
 /* What start.S's trap_common leaves on the stack. */
 struct kvm_trap_frame {
@@ -42,55 +43,6 @@ struct kvm_trap_frame {
 	uint64_t vector, error;
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
-
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
-
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
-static uint8_t ist_stack[IST_STACK_SZ] __attribute__((aligned(16)));
-
-/*
- * The TSS, for its IST1 stack only (no I/O bitmap: iomap_base past the
- * end). kvm.ld puts its descriptor in the GDT, so it must be global and
- * in a section of its own that the linker keeps.
- */
-__attribute__((section(".data.kvm_tss"), aligned(16))) struct tss kvm_tss = {
-	.ist = {(uint64_t)(uintptr_t)(ist_stack + IST_STACK_SZ)},
-	.iomap_base = sizeof(struct tss),
-};
-
-/*
- * The GDT and the IDT are complete in the image (kvm.ld): the GDT in
- * .data with the monitor's code and data descriptors at the same
- * selectors (so no segment register needs reloading) and our TSS; the IDT
- * in .rodata, every gate on IST1. Here we only load them: three
- * instructions, each a trap to the hypervisor, instead of a loop that
- * costs half a millisecond where KVM emulates guest code.
- */
-extern const uint8_t kvm_gdt[], kvm_gdt_end[], kvm_idt[], kvm_idt_end[];
-
-void kvm_trap_init(void)
-{
-	struct desc_ptr gdtr = {(uint16_t)(kvm_gdt_end - kvm_gdt - 1),
-				(uint64_t)(uintptr_t)kvm_gdt};
-	struct desc_ptr idtr = {(uint16_t)(kvm_idt_end - kvm_idt - 1),
-				(uint64_t)(uintptr_t)kvm_idt};
-
-	__asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");
-	__asm__ volatile("ltr %w0" : : "r"(TSS_SEL) : "memory");
-	__asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
-}
 
 static const char *const names[NVEC] = {
 	[0] = "#DE divide error",

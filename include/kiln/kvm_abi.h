@@ -6,17 +6,60 @@
  * (read from the image's .note.kiln note, see below) and says so.
  *
  * Boot. The monitor loads the static x86-64 ELF, builds identity-mapped
- * page tables and a GDT, and enters the entry point in 64-bit long mode
- * with interrupts off, RDI = guest-physical address of a struct
- * kvm_boot_info, RSP = the top of the stack region (16-byte aligned, the
- * stack grows down from boot_info.stack_top; the page below
- * boot_info.stack_bottom is unmapped as a guard). Memory the monitor did
- * not load is zero. Page 0 is unmapped. Text is read-execute, read-only
- * data read-only, everything else read-write and no-execute. The monitor's
- * GDT has a 64-bit code segment at selector KVM_BOOT_CS and a data segment
- * at KVM_BOOT_DS (what an IDT gate names); it lies in monitor-reserved
- * memory above stack_top, which the guest must not use. Link the image at
- * 1 MiB (any address from 0x1000 up works if it fits below the heap).
+ * page tables, a GDT and a TSS, and enters the entry point in 64-bit long
+ * mode at CPL 3 (user mode), with interrupts off, RDI = guest-physical
+ * address of a struct kvm_boot_info, RSP = the top of the stack region
+ * (16-byte aligned, the stack grows down from boot_info.stack_top; the
+ * page below boot_info.stack_bottom is unmapped as a guard). Memory the
+ * monitor did not load is zero. Page 0 is unmapped. Text is read-execute,
+ * read-only data read-only, everything else read-write and no-execute.
+ * Link the image at 1 MiB (any address from 0x1000 up works if it fits
+ * below the heap).
+ *
+ * Why CPL 3: where KVM is software (PVM, nested: this project's machines)
+ * supervisor-mode code of a guest is run through KVM's instruction
+ * emulator, about a microsecond per instruction, while user-mode code runs
+ * natively (a register loop measured over 1000x faster). On hardware KVM
+ * both run natively; nothing here is specific to one KVM.
+ *
+ * The exact state at entry:
+ *   CS = KVM_BOOT_UCS (64-bit code, DPL 3); SS = DS = ES = FS = GS =
+ *   KVM_BOOT_UDS (data, DPL 3), all with base 0; FS/GS bases 0.
+ *   RFLAGS = 0x2: IF = 0, IOPL = 0. The hypercall ports (KVM_HC_PORT_BASE
+ *   up to +255) are opened to CPL 3 by the TSS's I/O permission bitmap;
+ *   every other port, cli, sti, hlt, lgdt, lidt, ltr and control-register
+ *   moves raise #GP at CPL 3. (IOPL 3 is not used: PVM clears it, so
+ *   guests would behave differently on the two kinds of host.)
+ *   CR0 = PE|MP|ET|NE|WP|PG; CR4 = PAE|OSFXSR|OSXMMEXCPT (SMEP and SMAP
+ *   off, so CPL 0 handlers may touch user pages); EFER = LME|LMA|NXE.
+ *   GDTR: the monitor's GDT, at boot_info.gdt: null, KVM_BOOT_CS (64-bit
+ *   code, DPL 0), KVM_BOOT_DS (data, DPL 0), KVM_BOOT_UDS, KVM_BOOT_UCS
+ *   and at KVM_BOOT_TSS a 64-bit TSS descriptor (busy). All descriptors
+ *   have their accessed bits set: the CPU never writes the GDT.
+ *   TR = KVM_BOOT_TSS: TSS.RSP0 = boot_info.rsp0 (the stack an exception
+ *   from CPL 3 switches to through a gate without IST), TSS.IST1 =
+ *   boot_info.ist1 (use it in the #DF gate, or in every gate, so that a
+ *   fault in a handler still finds a stack); each of those stacks is
+ *   KVM_EXC_STACK bytes with an unmapped guard page below it.
+ *   IDTR: the image's IDT, named by its KVM_NOTE_IDT note (below), which
+ *   must lie in a read-only loaded segment; without that note the IDT
+ *   limit is 0 and any exception is a triple fault (reported by the
+ *   monitor). The guest cannot lidt at CPL 3: the IDT is fixed at link
+ *   time. Its gates must be interrupt gates (type 0xe) of DPL 0 with
+ *   selector KVM_BOOT_CS: handlers run at CPL 0 (they may read CR2), on
+ *   RSP0 or their IST stack, with interrupts off; iretq returns to CPL 3.
+ *   Page tables: every page of the image, heap, stack and boot info is a
+ *   user page (U/S = 1); the page tables, the GDT and TSS and the two
+ *   exception stacks are supervisor pages, so code at CPL 3 cannot change
+ *   a mapping, a descriptor or a gate: W^X holds for it.
+ * `kiln-kvm --cpl0` enters at CPL 0 instead (CS = KVM_BOOT_CS, data
+ * segments KVM_BOOT_DS, all else the same), for tests and comparisons.
+ *
+ * Guest memory, from the top: page tables; the system page (GDT, TSS);
+ * boot info and start line (2 pages); the IST1 stack; a guard page; the
+ * RSP0 stack; a guard page; the stack; its guard page; the heap; the
+ * image. All of that above stack_top is the monitor's: the guest must not
+ * use it.
  *
  * Hypercalls. The guest fills a per-call struct below, in its own memory,
  * and writes the struct's guest-physical address (32 bits: guest memory
@@ -30,21 +73,35 @@
  *
  * Every struct has fixed-size fields, natural alignment, and no implicit
  * padding, so the layout is the same for both compilers and both sides.
+ * The constants are usable from assembly (the C parts are hidden from it).
  */
 #ifndef KILN_KVM_ABI_H
 #define KILN_KVM_ABI_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 
-#define KVM_ABI_VERSION 1
+#define KVM_ABI_VERSION 2
 
 /* I/O port of call n is KVM_HC_PORT_BASE + n. */
 #define KVM_HC_PORT_BASE 0x500
 
-/* Segment selectors in the monitor's GDT. */
-#define KVM_BOOT_CS 0x08
-#define KVM_BOOT_DS 0x10
+/*
+ * Segment selectors in the monitor's GDT. The order (kernel code, kernel
+ * data, user data, user code) is the one SYSCALL/SYSRET expect with
+ * STAR[47:32] = KVM_BOOT_CS and STAR[63:48] = KVM_BOOT_DS.
+ */
+#define KVM_BOOT_CS  0x08 /* 64-bit code, DPL 0: what an IDT gate names */
+#define KVM_BOOT_DS  0x10 /* data, DPL 0 */
+#define KVM_BOOT_UDS 0x1b /* data, DPL 3 (index 3, RPL 3) */
+#define KVM_BOOT_UCS 0x23 /* 64-bit code, DPL 3 (index 4, RPL 3) */
+#define KVM_BOOT_TSS 0x28 /* 64-bit TSS (16-byte descriptor) */
 
+/* Bytes of each exception stack (TSS.RSP0 and TSS.IST1). */
+#define KVM_EXC_STACK 8192
+
+#ifndef __ASSEMBLER__
 enum kvm_hc {
 	KVM_HC_HALT = 0,
 	KVM_HC_CONSOLE = 1,
@@ -59,6 +116,7 @@ enum kvm_hc {
 	KVM_HC_BLOCK_FLUSH = 10, /* struct kvm_hc_block_io: dev IN, ret OUT */
 	KVM_HC_COUNT
 };
+#endif
 
 /* Limits both sides rely on. */
 #define KVM_MAX_DEVS	      8	   /* devices an image may declare */
@@ -69,6 +127,7 @@ enum kvm_hc {
 #define KVM_BLOCK_SECTOR      512
 #define KVM_BLOCK_MAX_SECTORS 256 /* sectors per read/write call (128 KiB) */
 
+#ifndef __ASSEMBLER__
 enum kvm_dev_kind {
 	KVM_DEV_NET = 1,
 	KVM_DEV_BLOCK = 2,
@@ -94,8 +153,13 @@ struct kvm_boot_info {
 	uint64_t heap_end;   /* end of the heap: the stack's guard page */
 	uint64_t stack_bottom; /* lowest stack byte (guard page below) */
 	uint64_t stack_top;    /* initial RSP */
+	uint64_t rsp0;	       /* TSS.RSP0: top of the CPL 0 stack */
+	uint64_t ist1;	       /* TSS.IST1: top of the IST1 stack */
+	uint64_t gdt;	       /* the monitor's GDT (GDTR.base) */
 	struct kvm_boot_dev devs[KVM_MAX_DEVS]; /* the image's device order */
 };
+
+#endif /* __ASSEMBLER__ */
 
 /*
  * The image declares its ABI version and devices in an ELF note (section
@@ -105,8 +169,9 @@ struct kvm_boot_info {
  * is missing or one too many is given.
  */
 #define KVM_NOTE_NAME	  "Kiln"
-#define KVM_NOTE_MANIFEST 0x4b4c4e01u
+#define KVM_NOTE_MANIFEST 0x4b4c4e01
 
+#ifndef __ASSEMBLER__
 struct kvm_note {
 	uint32_t abi_version;
 	uint32_t ndevs;
@@ -115,6 +180,25 @@ struct kvm_note {
 		uint32_t kind;
 		uint32_t reserved;
 	} devs[KVM_MAX_DEVS];
+};
+#endif
+
+/*
+ * The image's IDT: an optional second note in .note.kiln (owner "Kiln",
+ * type KVM_NOTE_IDT) whose descriptor is a struct kvm_note_idt. The
+ * monitor loads IDTR with base = idt and limit = idt_end - idt - 1 before
+ * the first instruction, after checking that [idt, idt_end) is 8-byte
+ * aligned, a whole number of 16-byte gates (at most 256), and inside one
+ * loaded segment that is not writable (read-only data). Two addresses, not
+ * an address and a size, so that the assembler can emit it from two
+ * link-time symbols (`.quad idt, idt_end`).
+ */
+#define KVM_NOTE_IDT 0x4b4c4e02
+
+#ifndef __ASSEMBLER__
+struct kvm_note_idt {
+	uint64_t idt;	  /* first gate */
+	uint64_t idt_end; /* one past the last gate */
 };
 
 /* ---- calls ------------------------------------------------------------- */
@@ -214,5 +298,7 @@ struct kvm_hc_block_io {
 	int32_t ret;	   /* OUT: 0 or -errno */
 	uint32_t reserved;
 };
+
+#endif /* __ASSEMBLER__ */
 
 #endif /* KILN_KVM_ABI_H */

@@ -2,6 +2,7 @@
 # Builds kiln-kvm's test guests and the floor program into DIR:
 #   guest.elf      no devices         guest-blk.elf  block "disk0"
 #   guest-net.elf  net "net0"         guest-two.elf  net "net0", block "disk0"
+#   guest-idt.elf  no devices, with the IDT note (its exception handlers)
 #   floor          the boot floor: a VM of the same size running one HLT
 # Usage: monitor/tests/build.sh DIR   (from anywhere)
 set -e
@@ -21,13 +22,14 @@ CFLAGS="$CFLAGS -mgeneral-regs-only"
 src="$src $out/sse.o"
 net='{"net0", KVM_DEV_NET, 0}'
 blk='{"disk0", KVM_DEV_BLOCK, 0}'
-build() { # NAME NDEVS DEVS
-	gcc $CFLAGS -DGUEST_NDEVS="$2" -DGUEST_DEVS="$3" -o "$out/$1.tmp" $src
+build() { # NAME NDEVS DEVS [FLAGS]
+	gcc $CFLAGS $4 -DGUEST_NDEVS="$2" -DGUEST_DEVS="$3" -o "$out/$1.tmp" $src
 	mv "$out/$1.tmp" "$out/$1"
 }
 build guest.elf 0 ""
 build guest-blk.elf 1 "$blk"
 build guest-net.elf 1 "$net"
 build guest-two.elf 2 "$net, $blk"
+build guest-idt.elf 0 "" -DGUEST_IDT
 gcc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -o "$out/floor.tmp" "$here/floor.c"
 mv "$out/floor.tmp" "$out/floor"

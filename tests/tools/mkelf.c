@@ -10,7 +10,9 @@
  * note-ndevs, note-kind, note-name, note-dup, note-runs, nonote, entry-data,
  * entry-outside, page0, filesz, congruence, phoff, share, huge, interp,
  * tls, flip (N: a seed; flips bytes in the headers), symflip (N: a seed;
- * flips bytes in the section headers and .symtab).
+ * flips bytes in the section headers and .symtab); on an image with the
+ * IDT note (guest-idt.elf): idt-writable (the IDT moved into the data
+ * segment), idt-align, idt-outside, idt-size.
  * Exit 0 when OUT was written, 2 on a usage error.
  */
 #include <elf.h>
@@ -42,8 +44,8 @@ static Elf64_Phdr *find(uint32_t t, int i)
 	exit(2);
 }
 
-/* The Kiln note's descriptor (struct kvm_note) in the file. */
-static uint32_t *note_desc(void)
+/* The descriptor of the Kiln note of type t in the file. */
+static uint32_t *kiln_desc(uint32_t t)
 {
 	Elf64_Phdr *n = find(PT_NOTE, 0);
 	uint8_t *p = buf + n->p_offset;
@@ -51,12 +53,24 @@ static uint32_t *note_desc(void)
 
 	while (off + 12 <= n->p_filesz) {
 		uint32_t *h = (uint32_t *)(p + off);
-		if (h[0] == 5 && !memcmp(p + off + 12, "Kiln", 5))
+		if (h[0] == 5 && !memcmp(p + off + 12, "Kiln", 5) && h[2] == t)
 			return (uint32_t *)(p + off + 20);
 		off += 12 + ((h[0] + 3) & ~3u) + ((h[1] + 3) & ~3u);
 	}
-	fprintf(stderr, "mkelf: no Kiln note\n");
+	fprintf(stderr, "mkelf: no Kiln note of type 0x%x\n", (unsigned)t);
 	exit(2);
+}
+
+/* The manifest note's descriptor (struct kvm_note). */
+static uint32_t *note_desc(void)
+{
+	return kiln_desc(0x4b4c4e01); /* KVM_NOTE_MANIFEST */
+}
+
+/* The IDT note's descriptor (struct kvm_note_idt: idt, idt_end). */
+static uint64_t *idt_desc(void)
+{
+	return (uint64_t *)kiln_desc(0x4b4c4e02); /* KVM_NOTE_IDT */
 }
 
 int main(int argc, char **argv)
@@ -105,7 +119,7 @@ int main(int argc, char **argv)
 			if (ph(k)->p_type == PT_LOAD)
 				ph(k)->p_type = PT_NULL;
 	} else if (!strcmp(m, "note-version")) {
-		note_desc()[0] = 2;
+		note_desc()[0] = 99;
 	} else if (!strcmp(m, "note-ndevs")) {
 		note_desc()[1] = 99;
 	} else if (!strcmp(m, "note-kind")) {
@@ -120,6 +134,18 @@ int main(int argc, char **argv)
 		note_desc()[-4] = 0x10000; /* descsz past the segment */
 	} else if (!strcmp(m, "nonote")) {
 		((char *)note_desc())[-5] = 'X'; /* owner "KiXn" */
+	} else if (!strcmp(m, "idt-writable")) {
+		uint64_t *d = idt_desc(), at = find(PT_LOAD, 2)->p_vaddr;
+		d[1] = at + (d[1] - d[0]);
+		d[0] = at;
+	} else if (!strcmp(m, "idt-align")) {
+		idt_desc()[0] += 4;
+	} else if (!strcmp(m, "idt-outside")) {
+		uint64_t *d = idt_desc();
+		d[1] = 0x5000000 + (d[1] - d[0]);
+		d[0] = 0x5000000;
+	} else if (!strcmp(m, "idt-size")) {
+		idt_desc()[1] -= 8;
 	} else if (!strcmp(m, "entry-data")) {
 		eh()->e_entry = find(PT_LOAD, 2)->p_vaddr;
 	} else if (!strcmp(m, "entry-outside")) {

@@ -1,8 +1,11 @@
 /*
  * Entry and exception stubs of the test guests. The monitor enters here in
- * long mode with RDI = boot info, RSP = stack top; guest_main's return
- * value becomes the exit status through the HALT hypercall.
+ * long mode at CPL 3 (or 0 with --cpl0) with RDI = boot info, RSP = stack
+ * top; guest_main's return value becomes the exit status through the HALT
+ * hypercall.
  */
+#include <kiln/kvm_abi.h>
+
 	.section .text.start, "ax"
 	.globl _start
 _start:
@@ -12,23 +15,23 @@ _start:
 	call guest_exit
 1:	jmp 1b
 
-/* Vector n: push a zero error code when the CPU pushes none. */
+/*
+ * Vector n's stub, 16 bytes apart from isr_stub0 (guest.ld builds the IDT
+ * from that): push a zero error code when the CPU pushes none.
+ */
 .macro stub n, err
-	.text
-isr\n:
+	.balign 16
 	.if \err == 0
 	pushq $0
 	.endif
 	pushq $\n
 	jmp isr_common
-	.section .rodata
-	.quad isr\n
 .endm
 
-	.section .rodata
-	.balign 8
-	.globl isr_table
-isr_table:
+	.section .text.isr, "ax"
+	.balign 16
+	.globl isr_stub0
+isr_stub0:
 	stub 0,0
 	stub 1,0
 	stub 2,0
@@ -56,4 +59,14 @@ isr_common:
 	subq $8, %rsp		/* 16-byte alignment for the call */
 	call exception
 1:	jmp 1b
+
+#ifdef GUEST_IDT
+/* The IDT note: the monitor loads IDTR from it (guest.ld's guest_idt). */
+	.section .note.kiln, "a"
+	.balign 4
+	.long 5, 16, KVM_NOTE_IDT
+	.asciz "Kiln"
+	.balign 4
+	.quad guest_idt, guest_idt_end
+#endif
 	.section .note.GNU-stack,"",@progbits
