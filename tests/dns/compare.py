@@ -6,17 +6,26 @@ each section as a set of records (names compared without regard to case,
 RFC 4343). Prints one "ok - " or "not ok - " line per query (tests/lib.sh
 protocol).
 
-usage: compare.py QUERYFILE PORT_A NAME_A PORT_B NAME_B [kdig|dig]
+usage: compare.py QUERYFILE SERVER_A NAME_A SERVER_B NAME_B
+
+A SERVER is PORT (on 127.0.0.1), ADDR:PORT, or NETNS/ADDR:PORT to ask
+from inside network namespace NETNS (ip netns exec; tests/dns_targets.t).
+Environment: DNS_TIMEOUT (kdig +timeout, seconds, default 2), DNS_JOBS
+(queries in flight, default 8).
 """
+import os
 import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 
-def ask(port, args):
-    cmd = ["kdig", "@127.0.0.1", "-p", str(port), "+norec", "+timeout=2",
-           "+retry=1"] + args
+def ask(server, args):
+    ns, _, hp = server.rpartition("/")
+    addr, _, port = hp.rpartition(":")
+    cmd = (["ip", "netns", "exec", ns] if ns else []) + [
+        "kdig", "@" + (addr or "127.0.0.1"), "-p", port, "+norec",
+        "+timeout=" + os.environ.get("DNS_TIMEOUT", "2"), "+retry=1"] + args
     out = subprocess.run(cmd, capture_output=True, text=True).stdout
     return parse(out)
 
@@ -61,7 +70,7 @@ def main():
         if line and not line.startswith("#"):
             queries.append(line)
     fails = 0
-    with ThreadPoolExecutor(8) as ex:
+    with ThreadPoolExecutor(int(os.environ.get("DNS_JOBS", "8"))) as ex:
         res = list(ex.map(lambda q: (q, ask(pa, q.split()), ask(pb, q.split())),
                           queries))
     for q, a, b in res:
