@@ -48,8 +48,9 @@
 #define NET_REASM_DATAGRAMS  8	    /* datagrams being reassembled at once */
 #define NET_REASM_BYTES	     65535u /* largest reassembled datagram */
 #define NET_REASM_TIMEOUT_NS (30ull * 1000000000ull)
-#define NET_REASM_TOTAL	     (256u * 1024u) /* fragment bytes held, all datagrams \
-					     */
+#define NET_REASM_TOTAL                                                        \
+	(256u * 1024u)			 /* fragment bytes held, all datagrams \
+					  */
 #define NET_ARP_RETRY_NS   1000000000ull /* request retransmission interval */
 #define NET_ARP_TRIES	   3		 /* requests before giving up */
 #define NET_ARP_REFRESH_NS (5ull * 1000000000ull) /* re-ask before expiry */
