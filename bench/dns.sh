@@ -14,8 +14,14 @@
 # Zones of 100 and 10,000 names are generated here; the query mix is 80%
 # existing names (A, AAAA, MX), 10% NXDOMAIN, 10% NODATA.
 #
-# Later targets: add a row with `server ROW PATH-FLOOR START-FUNCTION`, e.g.
-# kiln on posix-direct against the tap floor (see run_target below).
+# The tap path (posix-direct and kvm, Kiln's own stack): the server on tap
+# kt0 (10.0.0.2) in a network namespace of its own, dnsperf in the same
+# namespace on bridge br0 (10.0.0.1), as tests/direct.sh sets it up
+# (bridge netfilter off, as in bench/net.sh), at the same offered rate.
+# Its floor is bench/dns_tap_floor.c: one read and one write per frame, no
+# DNS work. For kvm the CPU time is the monitor process's (bin/kiln-kvm),
+# which includes the guest's. Needs root and /dev/net/tun (kvm: a usable
+# /dev/kvm, `bin/kiln targets`); otherwise those rows say why.
 #
 # When dnsperf cannot offer RATE (a busy machine), queries/s shows what it
 # reached; CPU per query is still measured over the same queries for all.
@@ -29,12 +35,17 @@ SECS=${SECS:-5}
 SIZES=${SIZES:-100 10000}
 W=$(mktemp -d /tmp/kiln-bench-dns.XXXXXX)
 PIDS=""
+NS_TAG=dnsbench
+source tests/netns.sh
 cleanup() {
 	for p in $PIDS; do kill -TERM -- "-$p" 2>/dev/null; done
 	sleep 0.3
 	for p in $PIDS; do kill -KILL -- "-$p" 2>/dev/null; done
+	ns_cleanup
 	rm -rf "$W"
 }
+# netns.sh's trap (set at the first ns_create) calls t_cleanup
+t_cleanup() { cleanup; }
 trap cleanup EXIT INT TERM
 
 # Bench-only peers are installed here, not by tests/deps.sh.
@@ -156,21 +167,68 @@ start_bind() {
 	setsid taskset -c $SRV_CPU named -g -n 1 -U 1 -c "$W/bind/named.conf" >"$W/bind/log" 2>&1 & echo $!
 }
 
-# run NAME START ZONE QUERIES: one measurement; prints "NAME QPS US_PER_Q"
+# ---- the tap path: namespace d, tap kt0 on bridge br0 ----------------------
+TAP_IP=10.0.0.2
+TAP_WHY=""
+if ! ns_require dns-bench-tap >/dev/null; then
+	TAP_WHY=$NS_SKIP_WHY
+elif ! { ns_create d && ns_tap d kt0 && ns_bridge d br0 kt0 && ns_addr d br0 10.0.0.1/24; }; then
+	TAP_WHY="namespace, tap and bridge: setup failed"
+elif ! cc -O2 -o "$W/tap_floor" bench/dns_tap_floor.c; then
+	TAP_WHY="bench/dns_tap_floor.c does not build"
+else
+	ns_exec d sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-arptables=0 2>/dev/null
+fi
+NSD=$(ns_name d)
+can_run() { bin/kiln targets 2>/dev/null | grep -q "^$1 .*implemented .*can run"; }
+
+# build_tap TARGET N ZONE: the appliance for TARGET with ZONE, in the
+# background (its pid added to BP); its image will be
+# $W/app-TARGET-N/_build/TARGET/dns.
+BP=()
+build_tap() {
+	local d=$W/app-$1-$2
+	rm -rf "$d"; cp -R examples/dns "$d"; rm -rf "$d/_build"
+	bin/kiln build -t "$1" "$d" zone="$3" port=53 >"$d.build" 2>&1 &
+	BP+=($!)
+}
+tap_img() { echo "$W/app-$1-$N/_build/$1/dns"; }
+# Started in namespace d on kt0; `ip netns exec` and setsid exec (no
+# fork), so $! is the server's pid and its process group.
+start_tap_floor() {
+	ip netns exec "$NSD" setsid taskset -c $SRV_CPU "$W/tap_floor" kt0 $TAP_IP >/dev/null 2>&1 & echo $!
+}
+start_direct() {
+	[ -x "$(tap_img posix-direct)" ] || { echo "posix-direct build failed" >&2; return 1; }
+	ip netns exec "$NSD" setsid taskset -c $SRV_CPU "$(tap_img posix-direct)" --net kt0 ipv4=$TAP_IP/24 >"$W/direct.out" 2>&1 & echo $!
+}
+start_kvm() {
+	[ -x "$(tap_img kvm)" ] || { echo "kvm build failed" >&2; return 1; }
+	ip netns exec "$NSD" setsid taskset -c $SRV_CPU bin/kiln-kvm --net=kt0 "$(tap_img kvm)" ipv4=$TAP_IP/24 >"$W/kvm.out" 2>&1 & echo $!
+}
+
+# run NAME START ZONE QUERIES: one measurement; prints "NAME QPS US_PER_Q".
+# With AT=NETNS/ADDR:PORT the server is there (start gets PORT); else on
+# 127.0.0.1 at a free port.
+AT=""
 run() {
-	local name=$1 start=$2 zone=$3 q=$4 p pg t0 t1 out qps done_q
+	local name=$1 start=$2 zone=$3 q=$4 p pg t0 t1 out qps done_q a=127.0.0.1 x=()
 	p=$(port)
+	if [ -n "$AT" ]; then
+		x=(ip netns exec "${AT%%/*}"); a=${AT#*/}; p=${a#*:}; a=${a%:*}
+	fi
 	pg=$($start "$p" "$zone") || { echo "$name - -"; return; }
 	PIDS="$PIDS $pg"
 	for _ in $(seq 50); do
-		kdig @127.0.0.1 -p "$p" +short +timeout=1 +retry=0 bench.test SOA >/dev/null 2>&1 && break
+		"${x[@]}" kdig @"$a" -p "$p" +short +timeout=1 +retry=0 bench.test SOA >/dev/null 2>&1 && break
 		[ "$name" = floor ] && break
 		sleep 0.2
 	done
 	t0=$(group_ticks "$pg")
-	out=$(taskset -c $PERF_CPU dnsperf -s 127.0.0.1 -p "$p" -d "$q" -Q "$RATE" -l "$SECS" -c 4 -q 2000 2>&1)
+	out=$("${x[@]}" taskset -c $PERF_CPU dnsperf -s "$a" -p "$p" -d "$q" -Q "$RATE" -l "$SECS" -c 4 -q 2000 2>&1)
 	t1=$(group_ticks "$pg")
 	kill -TERM -- "-$pg" 2>/dev/null; sleep 0.3; kill -KILL -- "-$pg" 2>/dev/null
+	while kill -0 "$pg" 2>/dev/null; do sleep 0.1; done # the tap is free again
 	qps=$(printf %s "$out" | awk '/Queries per second/ {printf "%d", $4}')
 	done_q=$(printf %s "$out" | awk '/Queries completed/ {print $3}')
 	if [ -z "$done_q" ] || [ "$done_q" = 0 ]; then echo "$name - -"; return; fi
@@ -179,7 +237,14 @@ run() {
 
 echo "dns bench: offered $RATE queries/s for $SECS s per server; servers on CPU $SRV_CPU, dnsperf on CPU $PERF_CPU"
 for n in $SIZES; do
+	N=$n
 	mkzone "$n" "$W/bench$n.zone" "$W/q$n.txt"
+	# the tap-path images first, side by side, before anything is measured
+	if [ -z "$TAP_WHY" ]; then
+		BP=()
+		for t in posix-direct kvm; do can_run $t && build_tap $t "$n" "$W/bench$n.zone"; done
+		for b in "${BP[@]}"; do wait "$b"; done
+	fi
 	echo
 	echo "zone of $n names (posix-socket path; floor = no-work UDP responder, recvmmsg/sendmmsg)"
 	printf '%-22s %12s %12s %10s\n' server "queries/s" "us CPU/query" "x floor"
@@ -194,6 +259,28 @@ for n in $SIZES; do
 		ratio=$(awk -v a="$us" -v b="$floor" 'BEGIN { if (a == "-" || b == "" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }')
 		printf '%-22s %12s %12s %10s\n' "$name" "$qps" "$us" "$ratio"
 	done
-	# posix-direct and kvm rows go here once those targets build examples/dns:
-	# a tap floor (one read and one write per frame) and kiln on each target.
+
+	echo
+	echo "zone of $n names (tap path: Kiln's stack on a tap in a namespace; floor = no-work tap responder, one read and one write per frame)"
+	if [ -n "$TAP_WHY" ]; then
+		echo "tap path: skipped: $TAP_WHY"
+		continue
+	fi
+	printf '%-22s %12s %12s %10s\n' server "queries/s" "us CPU/query" "x floor"
+	floor=""
+	AT=$NSD/$TAP_IP:53
+	for s in floor-tap:start_tap_floor kiln-posix-direct:start_direct kiln-kvm:start_kvm; do
+		name=${s%%:*}
+		case $name in
+		kiln-posix-direct) can_run posix-direct || { echo "$name: $(bin/kiln targets | grep '^posix-direct ' | tr -s ' ')"; continue; } ;;
+		kiln-kvm) can_run kvm || { echo "$name: $(bin/kiln targets | grep '^kvm ' | tr -s ' ')"; continue; } ;;
+		esac
+		read -r _ qps us <<<"$(run "$name" "${s#*:}" "$W/bench$n.zone" "$W/q$n.txt")"
+		[ "$name" = floor-tap ] && floor=$us
+		ratio=$(awk -v a="$us" -v b="$floor" 'BEGIN { if (a == "-" || b == "" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }')
+		printf '%-22s %12s %12s %10s\n' "$name" "$qps" "$us" "$ratio"
+	done
+	AT=""
 done
+echo
+echo "goals (issue 5): every Kiln row at most 1.15x its path's floor; kvm (the monitor's CPU, guest included) too"
