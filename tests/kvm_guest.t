@@ -82,6 +82,13 @@ if kvm_build kvmfault "$KILN_ROOT/tests/apps/kvmfault"; then
 	expect panic 134 "PANIC at"
 	expect hcaddr 1 "out-of-range address 0xfffffff0"
 	expect hcunknown 1 "unknown hypercall"
+	for mon in "$KVM" ${KVM_ASAN:+"$KVM_ASAN"}; do
+		[ -x "$mon" ] || continue
+		out=$(timeout 60 "$mon" --mem=4 "$FAULT" peek 3ff000 2>&1); rc=$?
+		eq "fault peek at the monitor's page tables ($(basename "$mon")): status 139" "$rc" 139
+		contains "fault peek ($(basename "$mon")): the monitor's memory named" "$out" \
+			"read of the monitor's (supervisor-only) address 0x3ff000"
+	done
 	out=$("$KVM" "$FAULT" null 2>&1)
 	addr=$(printf '%s\n' "$out" | sed -n 's/^  rip \(0x[0-9a-f]*\).*/\1/p' | head -n 1)
 	if command -v addr2line >/dev/null 2>&1 && [ -n "$addr" ]; then

@@ -25,6 +25,7 @@
  * (the monitor's), so even then the handler starts on a known-good stack.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -117,17 +118,21 @@ static void explain_pf(uint64_t err, uint64_t cr2)
 		    (unsigned long long)cr2);
 		return;
 	}
-	if (err & (1u << 4))
-		add("instruction fetch from %s address 0x%llx\n",
-		    err & 1 ? "no-execute (data)" : "unmapped",
-		    (unsigned long long)cr2);
-	else if ((err & 1) && (err & 2))
-		add("write to read-only address 0x%llx\n",
-		    (unsigned long long)cr2);
-	else
-		add("%s of unmapped address 0x%llx%s\n",
-		    err & 2 ? "write" : "read", (unsigned long long)cr2,
-		    cr2 < 4096 ? " (a NULL pointer)" : "");
+	/* Above stack_top lies the monitor's memory: page tables, GDT, TSS
+	 * and exception stacks, in supervisor-only pages that the image, at
+	 * CPL 3, cannot touch (kvm_abi.h). */
+	bool monitor = cr2 >= kvm_boot->stack_top && cr2 < kvm_boot->mem_size;
+	const char *what = err & (1u << 4) ? "instruction fetch from"
+			   : err & 2	   ? "write to"
+					   : "read of";
+	const char *kind = !(err & 1)	     ? "unmapped"
+			   : monitor	     ? "the monitor's (supervisor-only)"
+			   : err & (1u << 4) ? "no-execute (data)"
+			   : err & 2	     ? "read-only"
+					     : "protected";
+
+	add("%s %s address 0x%llx%s\n", what, kind, (unsigned long long)cr2,
+	    cr2 < 4096 ? " (a NULL pointer)" : "");
 }
 
 /* Is [p, p + 16) inside guest memory and outside page 0? */

@@ -11,6 +11,8 @@
  *   panic      kiln_panic
  *   hcaddr     a hypercall whose struct lies outside guest memory
  *   hcunknown  a hypercall number the ABI does not have
+ *   peek ADDR  read ADDR (hex), e.g. the monitor's page tables at the top
+ *              of guest memory, which CPL 3 may not touch
  *   exit N     no fault: kiln_exit(N), for the exit status
  *
  * The hypercalls are raw `outl`s in rawhc.c: appliances never do this.
@@ -63,6 +65,8 @@ int kiln_main(int argc, char **argv)
 		rawhc_bad_address();
 	} else if (!strcmp(what, "hcunknown")) {
 		rawhc_unknown_call();
+	} else if (!strcmp(what, "peek") && argc > 2) {
+		sink = *(volatile int *)(uintptr_t)strtoull(argv[2], NULL, 16);
 	} else if (!strcmp(what, "exit") && argc > 2) {
 		kiln_exit(atoi(argv[2]));
 		return 0;
