@@ -104,8 +104,8 @@ if d_wait_ping $APP 20; then
 		ns_exec a "$ECHOLOAD" -H $APP -p $PORT -t 120 udp 1000
 	check "32 MiB: tcp: 1000 sequential connections" \
 		ns_exec a "$ECHOLOAD" -H $APP -p $PORT -t 300 seq 1000
-	check "32 MiB: tcp: 100 concurrent connections" \
-		ns_exec a "$ECHOLOAD" -H $APP -p $PORT -t 300 conc 100
+	check "32 MiB: tcp: 200 concurrent connections" \
+		ns_exec a "$ECHOLOAD" -H $APP -p $PORT -t 300 conc 200
 	check "32 MiB: tcp: 10 MB each way, verified (echoload bulk)" \
 		ns_exec a "$ECHOLOAD" -H $APP -p $PORT -t 600 bulk 10000000
 	grep -o 'bulk: .*' "$T_TMP/check.out" | sed 's/^/# /'
