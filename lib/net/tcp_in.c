@@ -72,6 +72,22 @@ static bool seq_acceptable(const struct tcp_conn *c, uint32_t seq, uint32_t len,
 }
 
 /*
+ * A RST at RCV.NXT - 1 after the peer's FIN: Linux answers a segment
+ * that reaches a socket it has closed with RST, SEQ = that segment's ACK,
+ * which is our RCV.NXT less the FIN we consumed. Linux accepts these too
+ * (tcp_reset_check: CLOSE-WAIT, LAST-ACK, CLOSING). Ignoring them kept a
+ * stream going to a closed client until an RTO. The exact value is as
+ * hard to guess blindly as RCV.NXT itself (RFC 5961 3.2). TIME-WAIT keeps
+ * RFC 1337 (timewait_input); nothing is sent from it anyway.
+ */
+static bool rst_after_fin(const struct tcp_conn *c, uint32_t seq)
+{
+	return c->fin_rcvd && seq == c->rcv_nxt - 1 &&
+	       (c->state == TCP_CLOSE_WAIT || c->state == TCP_LAST_ACK ||
+		c->state == TCP_CLOSING);
+}
+
+/*
  * The peer's window opens after zero-window probing: the probe byte past
  * the old window was most likely dropped, so send again from SND.UNA now
  * rather than after a backed-off RTO, and forget the probes' backoff (the
@@ -246,7 +262,7 @@ static void conn_input(struct tcp_conn *c, const struct tcp_hdr *h,
 	/* RST (RFC 9293 3.10.7.4 second, RFC 5961 3.2). */
 	if (h->flags & TCP_FLAG_RST) {
 		netbuf_free(nb);
-		if (seq == c->rcv_nxt) {
+		if (seq == c->rcv_nxt || rst_after_fin(c, seq)) {
 			tcp_stats.rst_rcvd++;
 			tcp_conn_finish(c, c->state == TCP_LAST_ACK
 						   ? TCP_CLOSED_NORMAL
