@@ -61,8 +61,9 @@ static size_t udp(uint8_t *f, size_t n, const uint8_t ip[4])
 	size_t hl = (size_t)(h[0] & 15) * 4;
 	uint32_t sum;
 
-	if (n < 14 + 20 || h[0] >> 4 != 4 || h[9] != 17 || memcmp(h + 16, ip, 4) ||
-	    (h[6] & 0x3f) || h[7] || n < 14 + hl + 8 + 3)
+	if (n < 14 + 20 || h[0] >> 4 != 4 || h[9] != 17 ||
+	    memcmp(h + 16, ip, 4) || (h[6] & 0x3f) || h[7] ||
+	    n < 14 + hl + 8 + 3)
 		return 0; /* not IPv4 UDP to us, or a fragment */
 	u = h + hl;
 	eth_back(f);
@@ -72,7 +73,7 @@ static size_t udp(uint8_t *f, size_t n, const uint8_t ip[4])
 		u[10] |= 0x80;
 		if (u[6] | u[7]) {
 			/* HC' = ~(~HC + ~m + m'), and ~m + m' = 0x8000 */
-			sum = (uint16_t)~(u[6] << 8 | u[7]);
+			sum = (uint16_t) ~(u[6] << 8 | u[7]);
 			sum += 0x8000;
 			sum = (sum & 0xffff) + (sum >> 16);
 			sum = ~sum & 0xffff;
