@@ -274,7 +274,14 @@ static void conn_input(struct tcp_conn *c, const struct tcp_hdr *h,
 		}
 		return;
 	}
-	if (!seq_acceptable(c, seq, len, wnd)) {
+	/* RFC 9293 3.10.7.4: with RCV.WND zero no segment with text is
+	 * acceptable, "but special allowance should be made to accept valid
+	 * ACKs". One at RCV.NXT goes on for its ACK (and, as on Linux, a bare
+	 * FIN); the text is trimmed off below and the segment ACKed. Dropping
+	 * it whole hid from us that the peer had acknowledged our data while
+	 * our receiver was paused: RTOs backed off to 49 s. */
+	bool zwin = wnd == 0 && seq == c->rcv_nxt && len > 0;
+	if (!zwin && !seq_acceptable(c, seq, len, wnd)) {
 		/* Old duplicates and out-of-window data: ACK, drop. */
 		tcp_stats.drop_out_of_window++;
 		netbuf_free(nb);
@@ -314,6 +321,8 @@ static void conn_input(struct tcp_conn *c, const struct tcp_hdr *h,
 		c->ack_now = true;
 	}
 	if (seq_gt(seq + nb->len, c->rcv_nxt + wnd)) {
+		if (wnd == 0)
+			tcp_stats.drop_out_of_window++;
 		netbuf_trim(nb, c->rcv_nxt + wnd - seq);
 		fin = false;
 		c->ack_now = true;

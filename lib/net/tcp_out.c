@@ -113,9 +113,15 @@ uint32_t tcp_rcv_space(const struct tcp_conn *c)
 
 /*
  * The window field for a non-SYN segment. Never shrink the window we
- * offered (RFC 9293 3.8.6.2.2), and receiver-side SWS avoidance (RFC
- * 1122 4.2.3.3): move the right edge only by at least min(half the
- * buffer, one MSS).
+ * offered (RFC 9293 3.8.6.2.2, RFC 1122 4.2.2.16), and receiver-side SWS
+ * avoidance (RFC 1122 4.2.3.3): move the right edge only by at least
+ * min(half the buffer, one MSS).
+ *
+ * With window scaling the field counts units of 2^rcv_ws bytes, so the
+ * window we keep is rounded up to the next unit, as Linux does: rounded
+ * down, the right edge moved left by up to 127 bytes whenever RCV.NXT
+ * moved by other than a multiple of 128, and segments the peer had sent
+ * into the old window then looked like data past the new one.
  */
 static uint16_t adv_window(struct tcp_conn *c)
 {
@@ -127,6 +133,8 @@ static uint16_t adv_window(struct tcp_conn *c)
 	if (space < cur || space - cur < thresh)
 		space = cur;
 	uint32_t win = space >> c->rcv_ws;
+	if ((win << c->rcv_ws) < cur)
+		win++;
 	if (win > 0xffff)
 		win = 0xffff;
 	uint32_t edge = c->rcv_nxt + (win << c->rcv_ws);

@@ -1,7 +1,9 @@
 /*
  * TCP findings from runs against Linux, each against a crafted peer
  * (test_tcp_peer.h): a RST at RCV.NXT - 1 after the peer's FIN (as Linux
- * sends it).
+ * sends it), a right edge that never moves left under window scaling (RFC
+ * 1122 4.2.2.16), and the ACK of a segment at RCV.NXT taken while our window
+ * is zero (RFC 9293 3.10.7.4).
  */
 #include "test_tcp_peer.h"
 
@@ -9,13 +11,31 @@
 
 static uint8_t data[70000];
 
+/* Our receive window's right edge as the peer sees it, and whether an ACK
+ * ever moved it left. */
+static uint32_t edge;
+static bool shrunk;
+
+static void note_edges(void)
+{
+	struct tcp_hdr h;
+
+	for (unsigned i = 0; tp_seg(i, &h); i++) {
+		uint32_t e = h.ack + ((uint32_t)h.window << TCP_WSCALE);
+		if (seq_lt(e, edge))
+			shrunk = true;
+		else
+			edge = e;
+	}
+}
+
 static void script(struct loop_timer *t, void *arg)
 {
 	static struct tcp_listener *l;
 	static struct net_addr la = {0, LPORT};
 	static struct tcp_hdr h;
 	static struct tcp_conn *c;
-	static uint32_t fin;
+	static uint32_t fin, total, n;
 	static unsigned i;
 
 	SCRIPT_BEGIN
@@ -77,6 +97,65 @@ static void script(struct loop_timer *t, void *arg)
 	WAIT(1);
 	CHECK("CLOSING: a RST at RCV.NXT - 1 resets the connection",
 	      nclosed == 1 && why == TCP_CLOSED_RESET);
+	tcp_listener_close(l);
+
+	/* ---- the right edge never moves left; ACKs at a zero window ----- */
+	tp_setup();
+	CHECK("listen", tcp_listen(&l, &la, on_accept, NULL) == 0);
+	tp_ws = 2;
+	CHECK("handshake", tp_handshake());
+	c = conn;
+	consume_max = 0;       /* the appliance is paused */
+	edge = tp_seq + 65535; /* the SYN-ACK's window (never scaled) */
+	shrunk = false;
+	total = 0;
+	for (;;) {
+		note_edges();
+		if (!seq_lt(tp_seq, edge)) {
+			/* at the edge the peer waits for an ACK */
+			WAIT(TCP_DACK_NS / TCP_MS + 1);
+			note_edges();
+			if (seq_lt(tp_seq, edge))
+				continue;
+			break;
+		}
+		/* 1400-byte segments: RCV.NXT moves by other than the
+		 * 128-byte unit of our window field */
+		n = edge - tp_seq < 1400 ? edge - tp_seq : 1400;
+		fakenet_clear();
+		tp_data(tp_isn + 1, data, n);
+		total += n;
+		WAIT(0); /* the end-of-batch ACK */
+	}
+	CHECKF(!shrunk,
+	       "the advertised right edge never moved left (%u bytes "
+	       "taken into the window)",
+	       total);
+	CHECK("the window is full: window 0, everything acknowledged",
+	      tp_last(&h) && h.window == 0 && h.ack == tp_seq);
+	fakenet_clear();
+	tcp_send(c, "reply", 5);
+	net_tx_flush_now();
+	CHECK("we send into the peer's window", tp_nsegs() == 1);
+	fakenet_clear();
+	tp_send(tp_seq, tp_isn + 6, TCP_FLAG_ACK, "z", 1);
+	CHECK("zero window: a byte at RCV.NXT is dropped and ACKed",
+	      tp_last(&h) && h.ack == tp_seq && h.window == 0);
+	CHECK("zero window: but its ACK is taken (RFC 9293 3.10.7.4)",
+	      c->snd_una == tp_isn + 6 && c->snd_una == c->snd_max);
+	tp_send(tp_seq + 1, tp_isn + 6, TCP_FLAG_ACK, "z", 1);
+	CHECK("zero window: a byte past RCV.NXT is still dropped whole",
+	      tcp_stats.drop_out_of_window >= 2 && c->snd_una == tp_isn + 6);
+	fakenet_clear();
+	tp_send(tp_seq, tp_isn + 6, TCP_FLAG_ACK | TCP_FLAG_FIN, NULL, 0);
+	CHECK("zero window: a bare FIN at RCV.NXT is taken (as Linux)",
+	      c->fin_rcvd && tp_last(&h) && h.ack == tp_seq + 1);
+	tp_seq++;
+	consume_max = (size_t)-1;
+	tcp_recv_resume(c);
+	WAIT(1);
+	CHECKF(rcvd == total && neof == 1,
+	       "resumed: every byte, then eof (%zu of %u)", rcvd, total);
 	tcp_listener_close(l);
 	loop_stop(0);
 	SCRIPT_END
