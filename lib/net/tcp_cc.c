@@ -1,9 +1,10 @@
 /*
  * TCP congestion control: slow start and congestion avoidance (RFC 5681)
  * with appropriate byte counting (RFC 3465, L = 2*SMSS), an initial window
- * of 10 segments (RFC 6928), and NewReno fast retransmit and fast recovery
- * (RFC 6582). Without SACK, NewReno is what recovers several losses in one
- * window without waiting for the retransmission timer.
+ * of 10 segments (RFC 6928), growth only while cwnd is used (RFC 7661 in
+ * spirit), and NewReno fast retransmit and fast recovery (RFC 6582). Without
+ * SACK, NewReno is what recovers several losses in one window without waiting
+ * for the retransmission timer.
  */
 #include "tcp_int.h"
 
@@ -90,6 +91,12 @@ void tcp_cc_ack(struct tcp_conn *c, uint32_t acked)
 		return;
 	}
 	c->dupacks = 0;
+	/* RFC 7661 in spirit: grow cwnd only while the flight uses at least
+	 * half of it. A sender held back by the application (or the peer's
+	 * window) otherwise grew cwnd on every ACK up to TCP_CWND_MAX, and
+	 * the next large send went out as one 16 MB burst. */
+	if (2 * (uint64_t)(flight(c) + acked) < c->cwnd)
+		return;
 	if (c->cwnd < c->ssthresh) {
 		c->cwnd += acked < 2u * c->mss ? acked : 2u * c->mss;
 	} else {

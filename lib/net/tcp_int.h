@@ -14,7 +14,7 @@
  *                window updates, zero-window probes
  *   tcp_timer.c  retransmission (RFC 6298, restarted lazily), persist,
  *                delayed ACK and the end-of-batch ACK, keep-alive, close
- *                timeout
+ *                timeout, the deferred rest of a burst (TCP_TX_BURST)
  *   tcp_cc.c     congestion control: slow start, congestion avoidance,
  *                fast retransmit and NewReno recovery (RFC 5681, RFC 6582),
  *                limited transmit (RFC 3042), early retransmit (RFC 5827);
@@ -82,6 +82,14 @@
 #define TCP_MIN_MSS	   88u	/* floor for PMTUD-lowered MSS */
 #define TCP_INIT_CWND_SEGS 10u	/* RFC 6928 */
 #define TCP_SB_MAX	   8u	/* SACK scoreboard ranges (tcp_sack.c) */
+/*
+ * Segments one tcp_output call sends (a transmit batch, NET_TX_BATCH);
+ * the rest follows from a loop_defer, after the loop has read the device.
+ * Unbounded, a large peer window and a cwnd that never saw loss sent
+ * 11,000 segments (16 MB) in one call: the tap's queue overflowed and the
+ * peer's FINs, RSTs and ACKs waited behind the burst.
+ */
+#define TCP_TX_BURST 64u
 
 #define TCP_MS 1000000ull /* ns */
 #define TCP_S  1000000000ull
@@ -262,6 +270,7 @@ struct tcp_conn {
 	uint64_t progress_ns; /* last time snd_una advanced */
 	struct loop_timer dack_t;
 	struct loop_defer ack_d;  /* an ACK at the end of this loop pass */
+	struct loop_defer out_d;  /* tcp_output again (TCP_TX_BURST) */
 	struct loop_timer life_t; /* keep-alive, close timeout, TIME-WAIT */
 	uint64_t ka_idle_ns;	  /* 0 = keep-alive off */
 	unsigned ka_probes;
@@ -379,6 +388,9 @@ void tcp_sndq_pop(struct tcp_conn *c, uint32_t n);
 void tcp_queues_free(struct tcp_conn *c);
 
 /* ---- tcp_timer.c -------------------------------------------------------- */
+
+/* tcp_output at the next loop pass (the rest of a burst). */
+void tcp_output_later(struct tcp_conn *c);
 
 void tcp_timers_init(struct tcp_conn *c);
 void tcp_timers_cancel(struct tcp_conn *c);

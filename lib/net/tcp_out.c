@@ -359,6 +359,8 @@ static bool can_send_data(const struct tcp_conn *c)
 
 void tcp_output(struct tcp_conn *c)
 {
+	unsigned burst = 0;
+
 	if (c->finished || !can_send_data(c)) {
 		if (c->ack_now && c->state != TCP_CLOSED)
 			tcp_send_ack(c);
@@ -401,6 +403,13 @@ void tcp_output(struct tcp_conn *c)
 			break; /* Nagle: one small segment in flight */
 		if (unsent == 0 && usable == 0 && flight > 0 && c->snd_wnd == 0)
 			break;
+		if (burst == TCP_TX_BURST) {
+			/* Enough for one pass: the rest after the loop has
+			 * read the device (TCP_TX_BURST). */
+			tcp_output_later(c);
+			break;
+		}
+		burst++;
 		uint32_t used = send_segment(c, c->snd_nxt, len);
 		if (used == 0)
 			break;

@@ -14,6 +14,7 @@ static void rtx_fire(struct loop_timer *t, void *arg);
 static void dack_fire(struct loop_timer *t, void *arg);
 static void life_fire(struct loop_timer *t, void *arg);
 static void ack_run(struct loop_defer *d, void *arg);
+static void out_run(struct loop_defer *d, void *arg);
 
 void tcp_timers_init(struct tcp_conn *c)
 {
@@ -21,6 +22,7 @@ void tcp_timers_init(struct tcp_conn *c)
 	loop_timer_init(&c->dack_t, dack_fire, c);
 	loop_timer_init(&c->life_t, life_fire, c);
 	loop_defer_init(&c->ack_d, ack_run, c);
+	loop_defer_init(&c->out_d, out_run, c);
 }
 
 void tcp_timers_cancel(struct tcp_conn *c)
@@ -29,6 +31,7 @@ void tcp_timers_cancel(struct tcp_conn *c)
 	loop_timer_cancel(&c->dack_t);
 	loop_timer_cancel(&c->life_t);
 	loop_defer_cancel(&c->ack_d);
+	loop_defer_cancel(&c->out_d);
 	c->rtx_mode = TCP_RTX_NONE;
 }
 
@@ -207,6 +210,21 @@ static void rtx_fire(struct loop_timer *t, void *arg)
 	c->snd_nxt = c->snd_una;
 	tcp_output(c);
 	tcp_rtx_arm(c);
+}
+
+/* ---- the rest of a burst ------------------------------------------------ */
+
+void tcp_output_later(struct tcp_conn *c)
+{
+	loop_defer(&c->out_d);
+}
+
+static void out_run(struct loop_defer *d, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	if (!c->finished)
+		tcp_output(c);
 }
 
 /* ---- delayed ACK --------------------------------------------------------- */

@@ -1,15 +1,18 @@
 /*
  * TCP findings from runs against Linux, each against a crafted peer
- * (test_tcp_peer.h): a RST at RCV.NXT - 1 after the peer's FIN (as Linux
- * sends it), a right edge that never moves left under window scaling (RFC
- * 1122 4.2.2.16), and the ACK of a segment at RCV.NXT taken while our window
- * is zero (RFC 9293 3.10.7.4).
+ * (test_tcp_peer.h): bursts bounded per tcp_output call (TCP_TX_BURST) with
+ * the rest after the loop has had a turn, cwnd growth only while cwnd is
+ * used (RFC 7661), a RST at RCV.NXT - 1 after the peer's FIN (as Linux sends
+ * it), a right edge that never moves left under window scaling (RFC 1122
+ * 4.2.2.16), and the ACK of a segment at RCV.NXT taken while our window is
+ * zero (RFC 9293 3.10.7.4).
  */
 #include "test_tcp_peer.h"
 
 #define MSS 1460u
 
 static uint8_t data[70000];
+static uint8_t big[1u << 20]; /* "image-lifetime" bytes, sent by reference */
 
 /* Our receive window's right edge as the peer sees it, and whether an ACK
  * ever moved it left. */
@@ -35,12 +38,100 @@ static void script(struct loop_timer *t, void *arg)
 	static struct net_addr la = {0, LPORT};
 	static struct tcp_hdr h;
 	static struct tcp_conn *c;
-	static uint32_t fin, total, n;
-	static unsigned i;
+	static uint32_t fin, total, n, next, cw0;
+	static unsigned i, passes, most;
+	static bool ok;
 
 	SCRIPT_BEGIN
 	for (i = 0; i < sizeof data; i++)
 		data[i] = (uint8_t)(i * 13 + i / 251);
+	for (i = 0; i < sizeof big; i++)
+		big[i] = (uint8_t)(i * 7 + i / 509);
+
+	/* ---- bursts: at most TCP_TX_BURST segments per tcp_output -------- */
+	tp_setup();
+	CHECK("listen", tcp_listen(&l, &la, on_accept, NULL) == 0);
+	tp_ws = 14; /* a 1 GiB window, as Linux offers a fast receiver */
+	CHECK("handshake", tp_handshake());
+	c = conn;
+	c->cwnd = 4u << 20; /* as after a long slow start without loss */
+	fakenet_clear();
+	CHECK("1 MiB queued by reference",
+	      tcp_send_static(c, big, sizeof big) == (ssize_t)sizeof big);
+	net_tx_flush_now();
+	CHECKF(tp_nsegs() == TCP_TX_BURST && fakenet_lost == 0,
+	       "one call sends %u segments, not the window's worth (%u, %lu "
+	       "past the fake device)",
+	       TCP_TX_BURST, tp_nsegs(), fakenet_lost);
+	next = tp_isn + 1 + tp_bytes_sent();
+	passes = 1;
+	most = tp_nsegs();
+	ok = true;
+	while (seq_lt(next, tp_isn + 1 + sizeof big) && passes < 100) {
+		fakenet_clear();
+		WAIT(0);
+		passes++;
+		if (tp_nsegs() > most)
+			most = tp_nsegs();
+		for (i = 0; tp_seg(i, &h); i++) {
+			ok = ok && h.seq == next;
+			next += (uint32_t)h.payload.len;
+		}
+		if (tp_nsegs() == 0)
+			break;
+	}
+	CHECKF(next == tp_isn + 1 + sizeof big && ok,
+	       "the rest follows in order, one burst per loop pass (%u bytes "
+	       "in %u passes)",
+	       next - tp_isn - 1, passes);
+	CHECKF(most <= TCP_TX_BURST &&
+		       passes == (719 + TCP_TX_BURST - 1) / TCP_TX_BURST,
+	       "at most %u segments in any pass (%u)", TCP_TX_BURST, most);
+	tcp_abort(c);
+	WAIT(1);
+
+	/* A RST arriving between two bursts ends the connection before the
+	 * next one. */
+	nclosed = 0;
+	tp_pport++;
+	CHECK("handshake", tp_handshake());
+	c = conn;
+	c->cwnd = 4u << 20;
+	tcp_send_static(c, big, sizeof big);
+	net_tx_flush_now();
+	tp_send(tp_seq, 0, TCP_FLAG_RST, NULL, 0);
+	fakenet_clear();
+	WAIT(1);
+	CHECK("a RST read between bursts: reset, the rest never sent",
+	      nclosed == 1 && why == TCP_CLOSED_RESET && tp_nsegs() == 0);
+	tcp_listener_close(l);
+
+	/* ---- cwnd grows only while it is used (RFC 7661) ---------------- */
+	tp_setup();
+	CHECK("listen", tcp_listen(&l, &la, on_accept, NULL) == 0);
+	CHECK("handshake", tp_handshake());
+	c = conn;
+	cw0 = c->cwnd;
+	next = tp_isn + 1;
+	for (i = 0; i < 100; i++) {
+		tcp_send(c, data, 1000);
+		net_tx_flush_now();
+		next += 1000;
+		tp_data(next, NULL, 0);
+	}
+	CHECKF(c->snd_una == next && c->cwnd == cw0,
+	       "an application-limited sender (1000 bytes per RTT): cwnd "
+	       "stays %u (%u)",
+	       cw0, c->cwnd);
+	tcp_send(c, data, 30000);
+	net_tx_flush_now();
+	CHECK("a full window in flight", c->snd_nxt - c->snd_una == cw0);
+	tp_data(c->snd_nxt, NULL, 0);
+	CHECKF(c->cwnd > cw0, "a cwnd-limited one grows it (%u -> %u)", cw0,
+	       c->cwnd);
+	tcp_abort(c);
+	WAIT(1);
+	tcp_listener_close(l);
 
 	/* ---- a RST at RCV.NXT - 1 after the peer's FIN (Linux's answer to
 	 * segments that were in flight when it closed) --------------------- */
