@@ -1,6 +1,7 @@
 /*
  * The stack as a whole (stack.h): attach and configure, the netif input
- * hook, the transmit batch, the one timer, drop counters and statistics.
+ * hook, the transmit batch, the one timer, drop counters and statistics
+ * (TCP's own counters too, tcp_stats_log).
  *
  * Everything lives in `net` and the modules' own statics; nothing is
  * allocated after start-up. The batch shapes the cost: a netif hands us a
@@ -21,6 +22,7 @@
 #include <kiln/loop.h>
 
 #include "stack.h"
+#include "tcp_int.h"
 
 struct net_stack net;
 
@@ -274,4 +276,5 @@ void net_stats_log(void)
 		if (v)
 			log_info("net: %s %" PRIu64, ev_names[i].name, v);
 	}
+	tcp_stats_log();
 }

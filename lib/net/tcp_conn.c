@@ -10,6 +10,8 @@
  * oldest one is reused (DESIGN.md decision 4: bounded, drop the oldest).
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -461,4 +463,44 @@ void tcp_reset(void)
 	}
 	tw_head = tw_tail = NULL;
 	memset(&tcp_stats, 0, sizeof tcp_stats);
+}
+
+/* ---- statistics ------------------------------------------------------- */
+
+#define ST(name)                                                               \
+	{                                                                      \
+#name, offsetof(struct tcp_stats, name)                        \
+	}
+static const struct {
+	const char *name;
+	size_t off;
+} st_names[] = {
+	ST(retransmits),     ST(rto_expiries),	 ST(fast_retransmits),
+	ST(persist_probes),  ST(challenge_acks), ST(challenge_limited),
+	ST(rst_sent),	     ST(rst_rcvd),	 ST(rst_ignored),
+	ST(backlog_drops),   ST(table_full),	 ST(no_buffers),
+	ST(timewait_reused), ST(drop_no_conn),	 ST(drop_bad_addr),
+	ST(drop_bad_ack),    ST(drop_old),	 ST(drop_out_of_window),
+	ST(drop_rcv_full),   ST(drop_syn_bad),	 ST(ooo_queued),
+	ST(ooo_dropped),     ST(icmp_in),	 ST(icmp_ignored),
+	ST(pmtu_lowered),    ST(dup_segs),	 ST(keepalive_probes),
+	ST(timeouts),
+};
+
+void tcp_stats_log(void)
+{
+	uint64_t v;
+
+	log_info("tcp: segs %" PRIu64 "/%" PRIu64 " bytes %" PRIu64 "/%" PRIu64
+		 " (in/out); connections %u now, %" PRIu64 " opened, %" PRIu64
+		 " accepted, %" PRIu64 " closed",
+		 tcp_stats.segs_in, tcp_stats.segs_out, tcp_stats.bytes_in,
+		 tcp_stats.bytes_out, nconns, tcp_stats.conns_opened,
+		 tcp_stats.conns_accepted, tcp_stats.conns_closed);
+	for (unsigned i = 0; i < sizeof st_names / sizeof st_names[0]; i++) {
+		memcpy(&v, (const char *)&tcp_stats + st_names[i].off,
+		       sizeof v);
+		if (v)
+			log_info("tcp: %s %" PRIu64, st_names[i].name, v);
+	}
 }

@@ -332,6 +332,9 @@ void tcp_maybe_done(struct tcp_conn *c);
 extern struct tcp_conn *tcp_input_conn;
 /* net_reset's part: drop every connection and listener, no callbacks. */
 void tcp_reset(void);
+/* The counters at log=info (net_stats_log): totals, then every event
+ * counter that is not zero. */
+void tcp_stats_log(void);
 /* Random bytes from kiln_entropy (a counter mix when it fails). */
 uint32_t tcp_random32(void);
 

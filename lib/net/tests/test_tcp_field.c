@@ -4,9 +4,11 @@
  * the rest after the loop has had a turn, cwnd growth only while cwnd is
  * used (RFC 7661), a RST at RCV.NXT - 1 after the peer's FIN (as Linux sends
  * it), a right edge that never moves left under window scaling (RFC 1122
- * 4.2.2.16), and the ACK of a segment at RCV.NXT taken while our window is
- * zero (RFC 9293 3.10.7.4).
+ * 4.2.2.16), the ACK of a segment at RCV.NXT taken while our window is zero
+ * (RFC 9293 3.10.7.4), and TCP's counters in net_stats_log.
  */
+#include <kiln/log.h>
+
 #include "test_tcp_peer.h"
 
 #define MSS 1460u
@@ -38,7 +40,7 @@ static void script(struct loop_timer *t, void *arg)
 	static struct net_addr la = {0, LPORT};
 	static struct tcp_hdr h;
 	static struct tcp_conn *c;
-	static uint32_t fin, total, n, next, cw0;
+	static uint32_t next, total, fin, cw0, n;
 	static unsigned i, passes, most;
 	static bool ok;
 
@@ -247,6 +249,16 @@ static void script(struct loop_timer *t, void *arg)
 	WAIT(1);
 	CHECKF(rcvd == total && neof == 1,
 	       "resumed: every byte, then eof (%zu of %u)", rcvd, total);
+
+	/* ---- the counters in the stack's report (SIGUSR1 on posix-direct) */
+	log_set_level(LOG_INFO);
+	fake_console_clear();
+	net_stats_log();
+	CHECK("net_stats_log reports TCP's totals",
+	      fake_console_has("tcp: segs ") && fake_console_has(" accepted"));
+	CHECK("and TCP's event counters that are not zero",
+	      fake_console_has("tcp: drop_out_of_window 2") &&
+		      !fake_console_has("tcp: keepalive_probes"));
 	tcp_listener_close(l);
 	loop_stop(0);
 	SCRIPT_END
