@@ -41,7 +41,11 @@
  * draws one ACK; a lone segment waits TCP_DACK_NS; out-of-order data,
  * a filled gap, or data outside the window are acknowledged at once (with
  * SACK blocks when negotiated). A segment we send carries the ACK and
- * cancels both.
+ * cancels both. Measured against an ACK at once every second segment
+ * (posix-direct, 2026-11-27, interleaved runs): echoload bulk echo 146-172
+ * against 122-142 MB/s, socat 100 MB each way 0.50-0.58 against 0.73 s,
+ * bench/net.sh sink 5.6 against 2.6-2.7 Gbit/s, source 2.7-2.8 against
+ * 2.2-2.6 Gbit/s: the batch ACK is better in every direction.
  *
  * Lifetime. A connection lives in the table from SYN to CLOSED. Its end
  * for the appliance (tcp_conn_finish) queues the `closed` callback (a
