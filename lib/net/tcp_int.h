@@ -25,7 +25,8 @@
  * (nb->data/len trimmed to the unconsumed payload), queued on rq; the
  * advertised window is what is left of TCP_RCV_BUF bytes and TCP_RCV_NBUFS
  * buffers (small segments are appended into the tail buffer's tailroom so a
- * peer sending tiny segments cannot exhaust the buffer count). Out-of-order
+ * peer sending tiny segments cannot exhaust the buffer count; any segment
+ * that fits is, once half the buffers are held). Out-of-order
  * segments wait on the `ooo` list, sorted by sequence number (nb->user holds
  * the sequence number of nb->data[0]), sharing the same bound.
  *

@@ -23,8 +23,13 @@ static void rq_append(struct tcp_conn *c, struct netbuf *nb)
 
 	c->rq_bytes += nb->len;
 	/* Small payloads go into the tail buffer's spare room, so that a
-	 * peer sending tiny segments cannot use up our buffer count. */
-	if (t && nb->len <= TCP_COALESCE_MAX && t != c->rq_head &&
+	 * peer sending tiny segments cannot use up our buffer count. Larger
+	 * ones too once half the buffers are held (the appliance is slow or
+	 * paused): the window was offered in bytes, and segments below the
+	 * MSS (1000 bytes, say) would otherwise reach TCP_RCV_NBUFS_HARD
+	 * before it is full and in-window data would be dropped. */
+	if (t && t != c->rq_head &&
+	    (nb->len <= TCP_COALESCE_MAX || c->nbufs >= TCP_RCV_NBUFS / 2) &&
 	    netbuf_put(t, nb->len, &m)) {
 		memcpy(m.p, nb->data, nb->len);
 		netbuf_free(nb);
