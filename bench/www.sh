@@ -9,12 +9,34 @@
 #   nginx  one process (master_process off: one worker), sendfile on,
 #          access_log off, the same files
 #   floor  bench/www_floor.c: a fixed response per request, no parsing
+#   direct examples/www on posix-direct (Kiln's own TCP/IP stack) on tap
+#          kt0 (10.0.0.2) in a network namespace the script makes and
+#          removes, kt0 on bridge br0 (10.0.0.1) as tests/direct.sh sets
+#          it up (bridge netfilter off); wrk runs in that namespace
+#   kvm    the same on kvm: bin/kiln-kvm --net=kt0; its CPU time is the
+#          monitor process's, which includes the guest's
+#
+# direct and kvm need root and /dev/net/tun (kvm: a usable /dev/kvm,
+# `bin/kiln targets`); otherwise their rows say why.
 #
 # Goals (issue 6): kiln's CPU per request at most 0.67x nginx's and at
-# most 1.3x the floor's. WWW_BENCH_SECS (default 5) sets each run's length.
+# most 1.3x the floor's; kvm at least nginx's requests/s. WWW_BENCH_SECS
+# (default 5) sets each run's length.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
+NS_TAG=wwwbench
+source tests/netns.sh
+SRV_PIDS=""
+cleanup() {
+	for p in $SRV_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $SRV_PIDS; do wait "$p" 2>/dev/null; done
+	SRV_PIDS=""
+	ns_cleanup
+}
+# netns.sh's trap (set at the first ns_create) calls t_cleanup
+t_cleanup() { cleanup; }
+trap cleanup EXIT INT TERM
 SECS=${WWW_BENCH_SECS:-5}
 B=$ROOT/build/bench/www
 mkdir -p "$B"
@@ -66,12 +88,16 @@ NGX
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# run NAME PID URL [wrk args]: one wrk run against the server PID.
+# run NAME PID URL [wrk args]: one wrk run against the server PID (wrk
+# in the namespace WRK_NS when it is set).
+WRK_NS=""
 run() {
 	name=$1 pid=$2 url=$3; shift 3
-	taskset -c $CPU_WRK wrk -t1 -c50 -d3s "$@" "$url" >/dev/null 2>&1 # warm up
+	x=()
+	[ -n "$WRK_NS" ] && x=(ip netns exec "$WRK_NS")
+	"${x[@]}" taskset -c $CPU_WRK wrk -t1 -c50 -d3s "$@" "$url" >/dev/null 2>&1 # warm up
 	c0=$(cpu_ticks "$pid")
-	out=$(taskset -c $CPU_WRK wrk -t1 -c50 -d${SECS}s "$@" "$url" 2>&1)
+	out=$("${x[@]}" taskset -c $CPU_WRK wrk -t1 -c50 -d${SECS}s "$@" "$url" 2>&1)
 	c1=$(cpu_ticks "$pid")
 	reqs=$(printf '%s\n' "$out" | awk '/requests in/ {print $1}')
 	rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
@@ -93,6 +119,7 @@ taskset -c $CPU_SRV "$KIMG" >"$B/kiln.out" 2>&1 &
 KPID=$!
 taskset -c $CPU_SRV nginx -c "$B/nginx.conf" >"$B/nginx.out" 2>&1 &
 NGPID=$!
+SRV_PIDS="$KPID $NGPID"
 sleep 0.5
 for F in 1k 100k; do
 	FPORT=$(free_port)
@@ -110,6 +137,74 @@ for F in 1k 100k; do
 	kill $FPID; wait $FPID 2>/dev/null
 done
 kill $KPID $NGPID; wait $KPID $NGPID 2>/dev/null
+SRV_PIDS=""
+
+# The tap path: one namespace, tap kt0 on bridge br0; each target in turn
+# opens kt0 (a tap has one reader) and serves every file and mode.
+TAP_IP=10.0.0.2
+TAP_WHY=""
+if ! ns_require www-bench-tap >/dev/null; then
+	TAP_WHY=$NS_SKIP_WHY
+elif ! { ns_create d && ns_tap d kt0 && ns_bridge d br0 kt0 && ns_addr d br0 10.0.0.1/24; }; then
+	TAP_WHY="namespace, tap and bridge: setup failed"
+else
+	ns_exec d sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-arptables=0 2>/dev/null
+fi
+NSD=$(ns_name d)
+can_run() { "$ROOT/bin/kiln" targets 2>/dev/null | grep -q "^$1 .*implemented .*can run"; }
+TAP_NAMES=""
+for T in posix-direct kvm; do
+	name=$([ $T = kvm ] && echo kvm || echo direct)
+	if [ -n "$TAP_WHY" ]; then
+		echo "$name: skipped: $TAP_WHY"
+		continue
+	fi
+	if ! can_run $T; then
+		echo "$name: skipped: $("$ROOT/bin/kiln" targets 2>/dev/null | grep "^$T " | tr -s ' ')"
+		continue
+	fi
+	rm -rf "$B/www-$T" && cp -R examples/www "$B/www-$T" && rm -rf "$B/www-$T/_build"
+	if ! "$ROOT/bin/kiln" build -t $T "$B/www-$T" site="$B/site" port=80 \
+		max_requests=100000000 >"$B/build-$T.log" 2>&1; then
+		echo "$name: skipped: build failed: $(tail -3 "$B/build-$T.log" | tr '\n' ' ')"
+		continue
+	fi
+	img=$(tail -1 "$B/build-$T.log")
+	# `ip netns exec` and taskset exec: $! is the server's (or monitor's) pid
+	if [ $T = kvm ]; then
+		ip netns exec "$NSD" taskset -c $CPU_SRV "$ROOT/bin/kiln-kvm" --net=kt0 "$img" \
+			ipv4=$TAP_IP/24 >"$B/$name.out" 2>&1 &
+	else
+		ip netns exec "$NSD" taskset -c $CPU_SRV "$img" --net kt0 ipv4=$TAP_IP/24 \
+			>"$B/$name.out" 2>&1 &
+	fi
+	TPID=$!
+	SRV_PIDS=$TPID
+	up=0
+	for _ in $(seq 100); do
+		kill -0 $TPID 2>/dev/null || break
+		ns_exec d ping -n -q -c 1 -W 0.3 $TAP_IP >/dev/null 2>&1 && { up=1; break; }
+		sleep 0.1
+	done
+	if [ $up = 0 ]; then
+		echo "$name: skipped: not up: $(tail -c 300 "$B/$name.out" | tr '\n' ' ')"
+		kill $TPID 2>/dev/null; wait $TPID 2>/dev/null; SRV_PIDS=""
+		continue
+	fi
+	WRK_NS=$NSD
+	for F in 1k 100k; do
+		for MODE in keepalive close; do
+			args=()
+			[ $MODE = close ] && args=(-H "Connection: close")
+			run $name $TPID "http://$TAP_IP/$F.txt" "${args[@]}"
+		done
+	done
+	WRK_NS=""
+	kill $TPID 2>/dev/null; wait $TPID 2>/dev/null; SRV_PIDS=""
+	while kill -0 $TPID 2>/dev/null; do sleep 0.1; done # kt0 is free again
+	TAP_NAMES="$TAP_NAMES $name"
+done
+ns_cleanup
 
 echo
 echo "ratios (CPU per request; requests/s):"
@@ -123,3 +218,21 @@ for F in 1k 100k; do
 				F, M, k / n, k / f, kr / nr }'
 	done
 done
+if [ -n "$TAP_NAMES" ]; then
+	echo
+	echo "tap path, against nginx (wrk in the namespace over the bridge; kvm: the monitor's CPU, guest included):"
+	for F in 1k 100k; do
+		for MODE in keepalive close; do
+			n=US_nginx_${F}_$MODE nr=RPS_nginx_${F}_$MODE
+			for name in $TAP_NAMES; do
+				k=US_${name}_${F}_$MODE kr=RPS_${name}_${F}_$MODE
+				goal=""
+				[ $name = kvm ] && goal=" (goal >= 1)"
+				awk -v k="${!k:-nan}" -v n="${!n}" -v kr="${!kr:-0}" -v nr="${!nr}" \
+					-v F=$F -v M=$MODE -v N=$name -v G="$goal" 'BEGIN{
+					printf "%-5s %-10s %-6s %10s req/s %8s us CPU/req  %s/nginx req/s %.2fx%s  %s/nginx CPU %.2fx\n",
+						F, M, N, kr, k, N, kr / nr, G, N, k / n }'
+			done
+		done
+	done
+fi
