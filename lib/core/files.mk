@@ -10,4 +10,5 @@ CORE_SRCS = \
 	lib/core/start.c \
 	lib/core/netbuf.c \
 	lib/core/cfgtype.c \
-	lib/core/addr.c
+	lib/core/addr.c \
+	lib/core/block.c
