@@ -297,24 +297,3 @@ void tcp_remote_addr(const struct tcp_conn *c, struct net_addr *out)
 {
 	*out = c->remote;
 }
-
-const char *tcp_close_reason_name(enum tcp_close_reason why)
-{
-	switch (why) {
-	case TCP_CLOSED_NORMAL:
-		return "normal";
-	case TCP_CLOSED_RESET:
-		return "reset";
-	case TCP_CLOSED_TIMEOUT:
-		return "timeout";
-	case TCP_CLOSED_REFUSED:
-		return "refused";
-	case TCP_CLOSED_UNREACH:
-		return "unreachable";
-	case TCP_CLOSED_ABORTED:
-		return "aborted";
-	case TCP_CLOSED_ERROR:
-		return "error";
-	}
-	return "unknown";
-}

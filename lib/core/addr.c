@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include <kiln/addr.h>
+#include <kiln/tcp.h>
 
 /*
  * Parse one decimal octet at *s, advancing *s past it. Strict: 1-3 digits,
@@ -65,4 +66,26 @@ const char *net_addr_fmt(const struct net_addr *a, char *buf, size_t len)
 		snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, ip >> 16 & 255,
 			 ip >> 8 & 255, ip & 255);
 	return buf;
+}
+
+/* Shared by both tcp.h implementations (kernel sockets, lib/net). */
+const char *tcp_close_reason_name(enum tcp_close_reason why)
+{
+	switch (why) {
+	case TCP_CLOSED_NORMAL:
+		return "normal";
+	case TCP_CLOSED_RESET:
+		return "reset";
+	case TCP_CLOSED_TIMEOUT:
+		return "timeout";
+	case TCP_CLOSED_REFUSED:
+		return "refused";
+	case TCP_CLOSED_UNREACH:
+		return "unreachable";
+	case TCP_CLOSED_ABORTED:
+		return "aborted";
+	case TCP_CLOSED_ERROR:
+		return "error";
+	}
+	return "unknown";
 }

@@ -14,27 +14,6 @@
 
 static void resume_run(struct loop_defer *d, void *arg);
 
-const char *tcp_close_reason_name(enum tcp_close_reason why)
-{
-	switch (why) {
-	case TCP_CLOSED_NORMAL:
-		return "normal";
-	case TCP_CLOSED_RESET:
-		return "reset";
-	case TCP_CLOSED_TIMEOUT:
-		return "timeout";
-	case TCP_CLOSED_REFUSED:
-		return "refused";
-	case TCP_CLOSED_UNREACH:
-		return "unreachable";
-	case TCP_CLOSED_ABORTED:
-		return "aborted";
-	case TCP_CLOSED_ERROR:
-		return "error";
-	}
-	return "unknown";
-}
-
 /* ---- opening ---------------------------------------------------------- */
 
 int tcp_connect(struct tcp_conn **out, const struct net_addr *remote,
