@@ -418,6 +418,8 @@ static unsigned tap_send(struct netif *nif, struct netbuf *chain)
 			sent++;
 			nif->tx_frames++;
 			nif->tx_bytes += len;
+			if (nb->gso_size)
+				nif->tx_offload++;
 		} else {
 			nif->tx_drops++;
 			if (n >= 0 || n == -2)

@@ -63,6 +63,7 @@ struct netif {
 	/* Counters kept by the driver. */
 	uint64_t rx_frames, rx_bytes, rx_drops;
 	uint64_t tx_frames, tx_bytes, tx_drops;
+	uint64_t tx_offload; /* of tx_frames, offload frames (gso_size) */
 };
 
 /*
