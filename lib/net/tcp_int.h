@@ -74,34 +74,36 @@
 
 /* ---- bounds and constants --------------------------------------------- */
 
-/* Connections, TIME-WAIT included (tcp_pool.c: the pool's default size;
- * the key tcp_conns sets it, within [TCP_MIN_CONNS, TCP_MAX_CONNS_LIMIT]). */
-#define TCP_MAX_CONNS	    1024u
-#define TCP_MIN_CONNS	    16u
-#define TCP_MAX_CONNS_LIMIT 65536u
-#define TCP_HASH_SIZE	    1024u /* buckets (power of two) */
-#define TCP_MAX_LISTENERS   64u	  /* listening sockets */
+#define TCP_MAX_CONNS	  1024u /* connection table, TIME-WAIT included */
+#define TCP_HASH_SIZE	  1024u /* buckets (power of two) */
+#define TCP_MAX_LISTENERS 64u	/* listening sockets */
 /* Half-open connections per listener (drop-oldest beyond): above what a
  * burst of connects from one client brings (posix_direct.t: 200 at once;
  * at 128 the first SYNs were pushed out before their handshake ACKs came). */
-#define TCP_BACKLOG 256u
-/* Copied send bytes per connection, by default (key tcp_sndbuf), held in
- * chunks of the shared send pool (tcp_pool.c), TCP_SNDPOOL_DEFAULT bytes
- * unless the key tcp_sndpool or the binding's budget says otherwise. */
-#define TCP_SND_BUF	    (64u * 1024)
+#define TCP_BACKLOG	   256u
+#define TCP_SND_BUF	   (64u * 1024) /* copied send bytes per connection */
+#define TCP_SND_SEGS	   64u /* send queue pieces (bounds static refs) */
+#define TCP_RCV_BUF	   (256u * 1024) /* receive window, bytes */
+#define TCP_RCV_NBUFS	   192u /* netbufs held per connection (rq + ooo) */
+#define TCP_WSCALE	   7u	/* window shift we offer (RFC 7323 2.2) */
+#define TCP_DEFAULT_MSS	   536u /* without the option (RFC 9293 3.7.1) */
+#define TCP_MIN_MSS	   88u	/* floor for PMTUD-lowered MSS */
+#define TCP_INIT_CWND_SEGS 10u	/* RFC 6928 */
+#define TCP_SB_MAX	   8u	/* SACK scoreboard ranges (tcp_sack.c) */
+
+/*
+ * The pools (tcp_pool.c). TCP_MAX_CONNS and TCP_SND_BUF above are the
+ * defaults of the keys tcp_conns and tcp_sndbuf; the copied send bytes live
+ * in chunks of a send pool shared by every connection, TCP_SNDPOOL_DEFAULT
+ * bytes unless the key tcp_sndpool or the binding's budget says otherwise.
+ */
+#define TCP_MIN_CONNS	    16u
+#define TCP_MAX_CONNS_LIMIT 65536u
 #define TCP_SND_MAX	    (256u * 1024) /* the most tcp_sndbuf may be */
 #define TCP_CHUNK	    4096u
 #define TCP_SND_CHUNKS_MAX  (TCP_SND_MAX / TCP_CHUNK + 1) /* +1: ring_head */
 #define TCP_SNDPOOL_DEFAULT (16u * 1024 * 1024)
 #define TCP_MIN_CHUNKS	    8u
-#define TCP_SND_SEGS	    64u /* send queue pieces (bounds static refs) */
-#define TCP_RCV_BUF	    (256u * 1024) /* receive window, bytes */
-#define TCP_RCV_NBUFS	    192u /* netbufs held per connection (rq + ooo) */
-#define TCP_WSCALE	    7u	 /* window shift we offer (RFC 7323 2.2) */
-#define TCP_DEFAULT_MSS	    536u /* without the option (RFC 9293 3.7.1) */
-#define TCP_MIN_MSS	    88u	 /* floor for PMTUD-lowered MSS */
-#define TCP_INIT_CWND_SEGS  10u	 /* RFC 6928 */
-#define TCP_SB_MAX	    8u	 /* SACK scoreboard ranges (tcp_sack.c) */
 /*
  * Segments one tcp_output call sends (a transmit batch, NET_TX_BATCH);
  * the rest follows from a loop_defer, after the loop has read the device.
