@@ -45,6 +45,7 @@ struct tcp_pools tcp_pools;
 
 static size_t budget; /* net_set_pool_memory; 0: none given */
 static struct tcp_conn *conn_mem, *conn_free;
+static unsigned conn_fresh; /* conn_mem[conn_fresh..] never handed out */
 static uint8_t *chunk_mem;
 static uint16_t *chunk_next; /* free list links, by chunk number */
 static unsigned chunk_free = TCP_CHUNK_NONE;
@@ -91,6 +92,7 @@ static void pools_free(void)
 	free(chunk_mem);
 	free(chunk_next);
 	conn_mem = conn_free = NULL;
+	conn_fresh = 0;
 	chunk_mem = NULL;
 	chunk_next = NULL;
 	chunk_free = TCP_CHUNK_NONE;
@@ -122,12 +124,10 @@ int tcp_pools_init(const struct tcp_pool_cfg *cfg)
 		pools_free();
 		return -ENOMEM;
 	}
-	/* Both free lists go out in address order, and what comes back is
-	 * reused first: the pages in use stay few and warm. */
-	for (unsigned i = c.conns; i-- > 0;) {
-		conn_mem[i].hnext = conn_free;
-		conn_free = &conn_mem[i];
-	}
+	/* Connections are handed out fresh in address order, and what comes
+	 * back is reused first: the pages in use stay few and warm, and on a
+	 * VM (where each first touch of a page costs an exit) the pool's
+	 * untouched tail costs nothing; so are the chunks. */
 	for (size_t i = nchunks; i-- > 0;) {
 		chunk_next[i] = (uint16_t)chunk_free;
 		chunk_free = (unsigned)i;
@@ -170,6 +170,10 @@ int tcp_pools_from_keys(void)
 	struct tcp_pool_cfg c = {0};
 	int err = 0, r;
 
+	/* Several net devices share one stack and its pools. */
+	if (tcp_pools.ready)
+		return 0;
+
 	c.conns = (unsigned)key_or_zero("tcp_conns", TCP_MAX_CONNS_LIMIT, &err);
 	c.snd_bytes = (size_t)key_or_zero(
 		"tcp_sndpool", (uint64_t)(TCP_CHUNK_NONE - 1) * TCP_CHUNK,
@@ -198,9 +202,12 @@ struct tcp_conn *tcp_conn_alloc(void)
 
 	tcp_pools_ensure();
 	c = conn_free;
-	if (!c)
+	if (c)
+		conn_free = c->hnext;
+	else if (conn_fresh < tcp_pools.conns)
+		c = &conn_mem[conn_fresh++];
+	else
 		return NULL;
-	conn_free = c->hnext;
 	memset(c, 0, sizeof *c);
 	tcp_pools.conns_used++;
 	return c;
