@@ -53,10 +53,10 @@
  *
  * Lifetime. A connection lives in the table from SYN to CLOSED. Its end
  * for the appliance (tcp_conn_finish) queues the `closed` callback (a
- * loop_defer, so never from inside an appliance call); the struct is freed
- * once the protocol no longer needs it either: at once after `closed` for
- * CLOSED, after 2*MSL for TIME-WAIT (or earlier when the table is full and
- * it is the oldest TIME-WAIT entry).
+ * loop_defer, so never from inside an appliance call); the struct goes back
+ * to the pool (tcp_pool.c) once the protocol no longer needs it either: at
+ * once after `closed` for CLOSED, after 2*MSL for TIME-WAIT (or earlier
+ * when the table is full and it is the oldest TIME-WAIT entry).
  */
 #ifndef KILN_NET_TCP_INT_H
 #define KILN_NET_TCP_INT_H
