@@ -490,7 +490,7 @@ static const struct {
 	ST(drop_rcv_full),   ST(drop_syn_bad),	 ST(ooo_queued),
 	ST(ooo_dropped),     ST(icmp_in),	 ST(icmp_ignored),
 	ST(pmtu_lowered),    ST(dup_segs),	 ST(keepalive_probes),
-	ST(timeouts),	     ST(snd_pool_empty),
+	ST(timeouts),	     ST(snd_pool_empty), ST(drop_rcv_pool_low),
 };
 
 void tcp_stats_log(void)

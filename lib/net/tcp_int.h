@@ -322,7 +322,8 @@ struct tcp_stats {
 	uint64_t drop_out_of_window, drop_rcv_full, drop_syn_bad;
 	uint64_t ooo_queued, ooo_dropped, icmp_in, icmp_ignored, pmtu_lowered;
 	uint64_t dup_segs, keepalive_probes, timeouts;
-	uint64_t snd_pool_empty; /* tcp_send cut short: no free send chunk */
+	uint64_t snd_pool_empty;    /* tcp_send cut short: no free send chunk */
+	uint64_t drop_rcv_pool_low; /* data dropped: netbufs at the reserve */
 };
 
 extern struct tcp_stats tcp_stats;
@@ -364,6 +365,16 @@ unsigned tcp_chunk_get(void);
 uint8_t *tcp_chunk_mem(unsigned n);
 void tcp_chunk_put(unsigned n);
 unsigned tcp_chunks_free(void);
+/*
+ * True when the network buffers are down to their reserve (an eighth of
+ * the pool): received data is then dropped rather than queued, so that
+ * connections whose appliance is paused cannot hold every buffer and
+ * leave none to receive the ACKs that would unpause them.
+ */
+bool tcp_rcv_pool_low(void);
+/* Network buffers above that reserve: what any window may still count on
+ * (in a small guest the pool, not TCP_RCV_NBUFS, bounds the window). */
+unsigned tcp_rcv_pool_room(void);
 /* Wait (FIFO) for a chunk: tcp_notify_writable once one comes back. */
 void tcp_chunk_wait(struct tcp_conn *c);
 void tcp_chunk_unwait(struct tcp_conn *c);

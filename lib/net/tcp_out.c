@@ -139,7 +139,8 @@ uint32_t tcp_rcv_space(const struct tcp_conn *c)
 	uint32_t held = c->rq_bytes + c->ooo_bytes;
 	uint32_t bytes = held < TCP_RCV_BUF ? TCP_RCV_BUF - held : 0;
 	uint32_t nb = c->nbufs < TCP_RCV_NBUFS ? TCP_RCV_NBUFS - c->nbufs : 0;
-	uint32_t by_nb = nb * c->rcv_mss;
+	uint32_t pool = tcp_rcv_pool_room();
+	uint32_t by_nb = (nb < pool ? nb : pool) * c->rcv_mss;
 
 	return by_nb < bytes ? by_nb : bytes;
 }

@@ -20,6 +20,11 @@
  * (their `writable` callback) from a loop_defer, after the ACK that freed
  * them has been handled.
  *
+ * Receive buffers are the stack's network buffers (netbuf.h, sized by the
+ * key `netbufs`); a connection holds at most TCP_RCV_NBUFS_HARD, and once
+ * the pool is down to its reserve received data is dropped, not queued
+ * (tcp_rcv_pool_low, counted drop_rcv_pool_low).
+ *
  * Sizes (keys, built in for images with a net device; 0 = auto):
  *   tcp_conns    connections, TIME-WAIT included (auto: TCP_MAX_CONNS, or
  *                what half the binding's memory budget holds)
@@ -219,6 +224,27 @@ void tcp_conn_release(struct tcp_conn *c)
 	c->hnext = conn_free;
 	conn_free = c;
 	tcp_pools.conns_used--;
+}
+
+/* ---- receive buffers ----------------------------------------------------- */
+
+static unsigned rcv_reserve(void)
+{
+	unsigned reserve = netbuf_total() / 8;
+
+	return reserve < 4 ? 4 : reserve;
+}
+
+bool tcp_rcv_pool_low(void)
+{
+	return netbuf_avail() < rcv_reserve();
+}
+
+unsigned tcp_rcv_pool_room(void)
+{
+	unsigned avail = netbuf_avail(), reserve = rcv_reserve();
+
+	return avail > reserve ? avail - reserve : 0;
 }
 
 /* ---- send chunks --------------------------------------------------------- */

@@ -5,7 +5,9 @@
  * answer) and tcp_connect, counted; an empty send pool cuts tcp_send
  * short (back-pressure, counted) and hands the chunks that come back to
  * the waiting connections in order, through `writable`; an acknowledged
- * connection holds no chunk; nothing crashes.
+ * connection holds no chunk; once the network buffers are down to their
+ * reserve, received data is dropped (its ACK still counts); nothing
+ * crashes.
  */
 #include "test_tcp_peer.h"
 
@@ -15,6 +17,8 @@ static uint8_t data[16384];
 static struct tcp_conn *cs[NCONN];
 static uint32_t isns[NCONN];
 static int woke[8], nwoke;
+static struct netbuf *hog[2048];
+static int nhog;
 
 static void pool_writable(struct tcp_conn *c, void *arg)
 {
@@ -42,6 +46,7 @@ static void script(struct loop_timer *t, void *arg)
 	static struct tcp_listener *l;
 	static struct net_addr la = {0, LPORT};
 	static struct tcp_conn *out;
+	static struct tcp_hdr h;
 	static const struct tcp_pool_cfg tiny = {
 		.conns = NCONN, .snd_bytes = 3 * TCP_CHUNK, .snd_max = 8192};
 	static bool ok;
@@ -113,6 +118,27 @@ static void script(struct loop_timer *t, void *arg)
 		      tcp_pools.chunks_used == 2 && tcp_pools.chunks_peak == 3);
 	CHECK("its room is what the pool has left: one chunk",
 	      tcp_send_room(cs[0]) == 4096);
+
+	/* ---- the receive reserve ------------------------------------------
+	 */
+	fakenet_clear();
+	for (nhog = 0; !tcp_rcv_pool_low() && nhog < 2048; nhog++)
+		hog[nhog] = netbuf_alloc();
+	rcvd = 0;
+	tp_pport = 40003;
+	tp_seq = 1001;
+	tp_data(isns[3] + 1 + 100, "hello", 5);
+	CHECK("network buffers at their reserve: data dropped, counted, "
+	      "its ACK still taken",
+	      rcvd == 0 && tcp_stats.drop_rcv_pool_low == 1 &&
+		      cs[3]->queued == 0);
+	CHECK("and the answer asks for it again", tp_last(&h) && h.ack == 1001);
+	for (i = 0; i < nhog; i++)
+		netbuf_free(hog[i]);
+	tp_seq = 1001;
+	tp_data(isns[3] + 1 + 100, "hello", 5);
+	CHECK("buffers back: the data is taken", rcvd == 5);
+
 	for (i = 0; i < NCONN; i++)
 		tcp_abort(cs[i]);
 	WAIT(1);
