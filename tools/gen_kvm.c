@@ -9,9 +9,10 @@
  *    header's own struct, so the layout cannot drift from the header;
  *    the linker script keeps the section and gives it a PT_NOTE.
  *  - kvm_gen_net_attach, which the binding calls for each net device:
- *    net_attach (lib/net) when the manifest declares a net device, else
- *    a stub. An image without a net device (hello) thus never references
- *    Kiln's stack, and --gc-sections leaves all of it out.
+ *    net_attach (lib/net), after net_set_pool_memory with the share of
+ *    the guest's heap the binding gives TCP's pools, when the manifest
+ *    declares a net device, else a stub. An image without a net device (hello)
+ * thus never references Kiln's stack, and --gc-sections leaves all of it out.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,13 +63,15 @@ char *gen_kvm_c(const struct manifest *m)
 	if (m->ndevs)
 		sb_add(&b, "\t\t},\n");
 	sb_add(&b, "\t},\n};\n\n");
-	sb_add(&b, "int kvm_gen_net_attach(struct netif *nif);\n\n");
+	sb_add(&b, "int kvm_gen_net_attach(struct netif *nif, size_t "
+		   "pool_mem);\n\n");
 	if (nnet)
-		sb_add(&b, "int kvm_gen_net_attach(struct netif *nif)\n{\n"
+		sb_add(&b, "int kvm_gen_net_attach(struct netif *nif, size_t "
+			   "pool_mem)\n{\n\tnet_set_pool_memory(pool_mem);\n"
 			   "\treturn net_attach(nif);\n}\n");
 	else
 		sb_add(&b, "/* No net device: Kiln's stack stays out of the "
 			   "image. */\nint kvm_gen_net_attach(struct netif "
-			   "*nif)\n{\n\treturn -ENODEV;\n}\n");
+			   "*nif, size_t pool_mem)\n{\n\treturn -ENODEV;\n}\n");
 	return b.s;
 }

@@ -54,14 +54,24 @@ size_t manifest_ndevs(const struct manifest *m, enum image_dev_kind kind)
 	return n;
 }
 
-/* The stack's built-in keys: name, type, default (see manifest.h). */
+/*
+ * The stack's built-in keys: name, type, default, settable at start (see
+ * manifest.h). The addresses differ per instance; the pool sizes are
+ * sealed, 0 meaning "the stack decides" (lib/net/tcp_pool.c: fixed
+ * defaults on the posix targets, a share of the guest's memory on kvm).
+ */
 static const struct {
 	const char *name;
 	enum cfg_type type;
 	const char *def;
+	bool start;
 } stack_keys[] = {
-	{"ipv4", CFG_T_IPV4NET, "10.0.0.2/24"},
-	{"gateway", CFG_T_IPV4, "0.0.0.0"},
+	{"ipv4", CFG_T_IPV4NET, "10.0.0.2/24", true},
+	{"gateway", CFG_T_IPV4, "0.0.0.0", true},
+	{"tcp_conns", CFG_T_INT, "0", false},
+	{"tcp_sndpool", CFG_T_INT, "0", false},
+	{"tcp_sndbuf", CFG_T_INT, "65536", false},
+	{"netbufs", CFG_T_INT, "0", false},
 };
 
 int manifest_add_stack_keys(struct manifest *m, char *err, size_t errlen)
@@ -91,7 +101,7 @@ int manifest_add_stack_keys(struct manifest *m, char *err, size_t errlen)
 			(struct mf_key){.name = xstrdup(stack_keys[i].name),
 					.type = stack_keys[i].type,
 					.value = xstrdup(stack_keys[i].def),
-					.start = true,
+					.start = stack_keys[i].start,
 					.builtin = true};
 	}
 	return 0;
@@ -127,11 +137,15 @@ int manifest_set_key(struct manifest *m, const char *kv, bool check_only,
 		}
 		bool stack = manifest_key(m, "ipv4") &&
 			     manifest_key(m, "ipv4")->builtin;
-		snprintf(err, errlen,
-			 "unknown key '%s' (keys: %s); every image also has "
-			 "'log'%s",
-			 name, b.len ? sb_str(&b) : "none",
-			 stack ? ", and this one 'ipv4' and 'gateway'" : "");
+		snprintf(
+			err, errlen,
+			"unknown key '%s' (keys: %s); every image also has "
+			"'log'%s",
+			name, b.len ? sb_str(&b) : "none",
+			stack ? ", and this one the stack's 'ipv4', 'gateway', "
+				"'tcp_conns', 'tcp_sndpool', 'tcp_sndbuf' and "
+				"'netbufs'"
+			      : "");
 		sb_free(&b);
 		free(name);
 		return -1;

@@ -32,8 +32,9 @@
  *                              The key `log` is built into every image
  *                              (string, start, default info): a manifest
  *                              may not declare it. Images with Kiln's own
- *                              stack and a net device also get `ipv4` and
- *                              `gateway` (manifest_add_stack_keys) unless
+ *                              stack and a net device also get `ipv4`,
+ *                              `gateway` and the pool sizes (tcp_conns,
+ *                              ...: manifest_add_stack_keys) unless
  *                              the manifest declares them. Two names that
  *                              differ only by '-' and '_' clash (same CFG_
  *                              macro).
@@ -181,9 +182,14 @@ int manifest_set_key(struct manifest *m, const char *kv, bool check_only,
 
 /*
  * For a target that runs Kiln's own TCP/IP stack, when the manifest
- * declares a net device: add the built-in start keys that the stack reads,
- * `ipv4` (ipv4net, default 10.0.0.2/24; `dhcp` for DHCP) and `gateway`
- * (ipv4, default 0.0.0.0: none), each unless the manifest declares it. A
+ * declares a net device: add the built-in keys that the stack reads, the
+ * start keys `ipv4` (ipv4net, default 10.0.0.2/24; `dhcp` for DHCP) and
+ * `gateway` (ipv4, default 0.0.0.0: none), and the sealed int keys that
+ * size its memory: `tcp_conns` (connections), `tcp_sndpool` (bytes of send
+ * buffers shared by all connections), `netbufs` (network buffers), each
+ * default 0: the stack decides (from the guest's memory on kvm), and
+ * `tcp_sndbuf` (copied send bytes per connection, 65536); each unless the
+ * manifest declares it. A
  * manifest that declares one with another type is an error (the stack
  * could not read it): returns -1 with err set, naming the line; else 0.
  */

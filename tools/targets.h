@@ -25,8 +25,8 @@ struct target {
 	const char *no_mem;
 	/*
 	 * The image runs Kiln's own TCP/IP stack (lib/net): with a net device
-	 * in the manifest it gets the built-in start keys `ipv4` and
-	 * `gateway` (manifest_add_stack_keys).
+	 * in the manifest it gets the built-in keys `ipv4`, `gateway` and
+	 * the pool sizes (manifest_add_stack_keys).
 	 */
 	bool kiln_stack;
 	/* kiln run needs one --net TAP per net device of the manifest. */

@@ -63,13 +63,14 @@ int kvm_block_open(unsigned i, const struct kvm_boot_dev *d, char *why,
 		   size_t whylen);
 
 /*
- * net_attach (lib/net) when the manifest declares a net device, else a
+ * net_attach (lib/net), with pool_mem bytes of the heap for TCP's pools
+ * (net_set_pool_memory), when the manifest declares a net device, else a
  * stub returning -ENODEV: generated per image into gen/kiln_kvm.c
  * (tools/gen_kvm.c), so that an image without a net device does not
  * reference Kiln's stack and the linker leaves it out.
  */
 struct netif;
-int kvm_gen_net_attach(struct netif *nif);
+int kvm_gen_net_attach(struct netif *nif, size_t pool_mem);
 
 /* Attach Kiln's stack to every net device (netif.c), after the keys. */
 int kvm_net_attach_all(char *why, size_t whylen);

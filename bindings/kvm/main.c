@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <kiln/config.h>
 #include <kiln/image.h>
 #include <kiln/kiln.h>
 #include <kiln/log.h>
@@ -144,8 +145,9 @@ static void open_devices(void)
 }
 
 /*
- * The network buffer pool, sized from the heap: a quarter of it, within
- * [POOL_MIN, POOL_MAX] buffers. Its pages are not touched until used.
+ * The network buffer pool: the key `netbufs` when it is not 0, else sized
+ * from the heap: a quarter of it, within [POOL_MIN, POOL_MAX] buffers.
+ * Its pages are not touched until used.
  */
 static void pool_init(void)
 {
@@ -153,7 +155,14 @@ static void pool_init(void)
 	unsigned count = quarter < POOL_MIN   ? POOL_MIN
 			 : quarter > POOL_MAX ? POOL_MAX
 					      : (unsigned)quarter;
+	int64_t want = cfg_has("netbufs") ? cfg_int("netbufs") : 0;
 
+	if (want < 0 || want > (int64_t)(libc_heap_free() / NETBUF_SIZE))
+		start_fail("key netbufs=%lld: expected 0 (auto) to %zu in this "
+			   "guest's memory",
+			   (long long)want, libc_heap_free() / NETBUF_SIZE);
+	if (want > 0)
+		count = (unsigned)want;
 	netbuf_pool_init(count);
 }
 

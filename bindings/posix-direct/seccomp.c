@@ -13,12 +13,15 @@
  *   clock_nanosleep, nanosleep    the console's back-off on a full pipe
  *   getrandom            kiln_entropy (TCP initial sequence numbers, ports)
  *   rt_sigreturn         return from the crash handler's signal frame
- *   brk, munmap; mmap only MAP_ANONYMOUS and never PROT_EXEC
- *                        the heap: lib/net's TCP mallocs a connection and
- *                        its send ring when one opens (DESIGN.md wants
- *                        fixed pools; until then). Nothing executable can
- *                        be mapped, and no file: mprotect stays forbidden
  *   exit, exit_group     the end
+ * No memory calls: brk, mmap, munmap, mprotect are all forbidden, so no
+ * code can be mapped and the heap cannot grow. Nothing needs them: the
+ * network buffers and TCP's pools (connections, send buffers) are
+ * allocated before the seal (start.c, lib/net/tcp_pool.c), the console
+ * writes without stdio buffers, and backtrace(3) is warmed up at start
+ * (bindings/posix/exit.c). A malloc that the arena cannot serve from
+ * memory it already has kills the process (SIGSYS), which is how
+ * tests/posix_direct.t would see an allocation after start.
  * Every other call, and any of these on another descriptor, kills the
  * process (SECCOMP_RET_KILL_PROCESS: SIGSYS, status 159 in a shell). No
  * descriptor can be opened, so the descriptors named here are the only
@@ -35,7 +38,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -86,43 +88,6 @@ static void fds_add(struct fdset *set, int fd)
 		if (set->fd[i] == fd)
 			return;
 	set->fd[set->n++] = fd;
-}
-
-/*
- * mmap, for malloc: anonymous memory only, never executable.
- *
- *     ld  nr
- *     jeq mmap ? next : (past the block)
- *     ld  args[2]            prot
- *     jset PROT_EXEC ? kill : next
- *     ld  args[3]            flags
- *     jset MAP_ANONYMOUS ? allow : kill
- *   allow:
- *     ret ALLOW
- *   kill:
- *     ret KILL
- */
-static void allow_anon_mmap(struct seal *s)
-{
-	emit(s,
-	     (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					  offsetof(struct seccomp_data, nr)));
-	emit(s, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-					     __NR_mmap, 0, 6));
-	emit(s, (struct sock_filter)BPF_STMT(
-			BPF_LD | BPF_W | BPF_ABS,
-			offsetof(struct seccomp_data, args[2])));
-	emit(s, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
-					     PROT_EXEC, 3, 0));
-	emit(s, (struct sock_filter)BPF_STMT(
-			BPF_LD | BPF_W | BPF_ABS,
-			offsetof(struct seccomp_data, args[3])));
-	emit(s, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
-					     MAP_ANONYMOUS, 0, 1));
-	emit(s,
-	     (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-	emit(s, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-					     SECCOMP_RET_KILL_PROCESS));
 }
 
 /*
@@ -223,9 +188,6 @@ static void build(struct seal *s)
 	}
 	allow(s, __NR_clock_nanosleep, NULL);
 	allow(s, __NR_nanosleep, NULL);
-	allow(s, __NR_brk, NULL);
-	allow_anon_mmap(s);
-	allow(s, __NR_munmap, NULL);
 	allow(s, __NR_rt_sigreturn, NULL);
 	allow(s, __NR_exit, NULL);
 	allow(s, __NR_exit_group, NULL);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <kiln/config.h>
 #include <kiln/image.h>
 #include <kiln/kiln.h>
 #include <kiln/log.h>
@@ -21,10 +22,18 @@
 
 int plat_start(char *why, unsigned long whylen)
 {
-	/* The pool's pages are allocated now; after the seal nothing may
-	 * ask the host for memory. */
+	/* The pool's pages are allocated now (the key `netbufs`, 0 for the
+	 * default); after the seal nothing may ask the host for memory, and
+	 * net_attach (direct_attach_all) allocates TCP's pools. */
+	int64_t want = cfg_has("netbufs") ? cfg_int("netbufs") : 0;
+	if (want < 0 || want > 1 << 20) {
+		snprintf(why, whylen,
+			 "key netbufs=%lld: expected 0 (default, %u) to %u",
+			 (long long)want, NETBUF_DEFAULT_COUNT, 1u << 20);
+		return -1;
+	}
 	if (netbuf_total() == 0)
-		netbuf_pool_init(NETBUF_DEFAULT_COUNT);
+		netbuf_pool_init(want ? (unsigned)want : NETBUF_DEFAULT_COUNT);
 	if (direct_attach_all(why, whylen) < 0)
 		return -1;
 	if (direct_stats_init(why, whylen) < 0)

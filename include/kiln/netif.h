@@ -16,6 +16,7 @@
 #ifndef KILN_NETIF_H
 #define KILN_NETIF_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <kiln/netbuf.h>
@@ -74,5 +75,17 @@ struct netif {
  * before kiln_main. Returns 0 or a negative errno.
  */
 int net_attach(struct netif *nif);
+
+/*
+ * The memory, in bytes, that net_attach may give TCP's pools (connection
+ * structs and send buffers) whose sizes the image's keys leave to the
+ * stack (tcp_conns, tcp_sndpool = 0, the default). A binding whose memory
+ * is scarce and known only at start (kvm: the guest's heap) calls it
+ * before net_attach; without it the stack takes fixed defaults (1024
+ * connections, a 16 MiB send pool: virtual memory on the posix targets,
+ * backed by the host only as it is used). Nothing is allocated after
+ * net_attach.
+ */
+void net_set_pool_memory(size_t bytes);
 
 #endif /* KILN_NETIF_H */

@@ -215,6 +215,10 @@ int net_attach(struct netif *nif)
 	/* 0.0.0.0 means none (stack.h); so does a missing key. */
 	if (cfg_has("gateway"))
 		cfg.gateway = cfg_ipv4("gateway");
+	/* TCP's pools, sized by the keys: the last memory the stack takes. */
+	int err = tcp_pools_from_keys();
+	if (err < 0)
+		return err;
 	return net_attach_cfg(nif, &cfg);
 }
 

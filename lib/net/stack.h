@@ -123,7 +123,8 @@ extern struct net_stack net;
 
 /*
  * Attach the stack to its device and configure it from the image's keys
- * `ipv4` (A.B.C.D/N or dhcp) and `gateway` (A.B.C.D, 0.0.0.0 = none).
+ * `ipv4` (A.B.C.D/N or dhcp) and `gateway` (A.B.C.D, 0.0.0.0 = none),
+ * and TCP's pools from tcp_conns, tcp_sndpool and tcp_sndbuf (tcp_pool.c).
  * Called once by the binding at start, before kiln_main. Sends a
  * gratuitous ARP (or starts DHCP). Declared for bindings in netif.h.
  */

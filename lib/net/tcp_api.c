@@ -4,7 +4,6 @@
  * back-pressure, closing. Listening is in tcp_conn.c.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <kiln/log.h>
@@ -124,38 +123,72 @@ static void after_queue(struct tcp_conn *c, size_t took, size_t asked)
 		tcp_output(c);
 }
 
+/* Room in the chunks the connection holds past its last copied byte. */
+static uint32_t ring_tailroom(const struct tcp_conn *c)
+{
+	return (uint32_t)c->nchunks * TCP_CHUNK - c->ring_head - c->ring_len;
+}
+
+/* Copied bytes the connection may still queue: its own bound, and what
+ * its chunks and the send pool's free ones hold. */
+static uint32_t ring_room(const struct tcp_conn *c)
+{
+	uint32_t own = tcp_pools.snd_max - c->ring_len;
+	uint64_t can =
+		ring_tailroom(c) + (uint64_t)tcp_chunks_free() * TCP_CHUNK;
+
+	return can < own ? (uint32_t)can : own;
+}
+
+/* Append n bytes (ring_room said they fit) to the chunk ring. */
+static void ring_append(struct tcp_conn *c, const uint8_t *p, uint32_t n)
+{
+	while (n > 0) {
+		uint32_t b = c->ring_head + c->ring_len;
+		if (b / TCP_CHUNK == c->nchunks) {
+			unsigned k = tcp_chunk_get();
+			if (k == TCP_CHUNK_NONE)
+				kiln_panic("tcp: send pool emptied under a "
+					   "send");
+			c->chunk[(c->chunk_first + c->nchunks) %
+				 TCP_SND_CHUNKS_MAX] = (uint16_t)k;
+			c->nchunks++;
+		}
+		unsigned slot =
+			(c->chunk_first + b / TCP_CHUNK) % TCP_SND_CHUNKS_MAX;
+		uint32_t run = TCP_CHUNK - b % TCP_CHUNK;
+		if (run > n)
+			run = n;
+		memcpy(tcp_chunk_mem(c->chunk[slot]) + b % TCP_CHUNK, p, run);
+		c->ring_len += run;
+		p += run;
+		n -= run;
+	}
+}
+
 ssize_t tcp_send(struct tcp_conn *c, const void *data, size_t len)
 {
 	if (!can_queue(c))
 		return send_refused(c);
-	size_t n = TCP_SND_BUF - c->ring_len;
+	size_t n = ring_room(c);
+	if (n < len && n < tcp_pools.snd_max - c->ring_len) {
+		/* Short because the shared pool is dry, not because of this
+		 * connection's own bound: wait for chunks to come back. */
+		tcp_stats.snd_pool_empty++;
+		tcp_chunk_wait(c);
+	}
 	if (n > len)
 		n = len;
 	if (n == 0) {
 		after_queue(c, 0, len);
 		return 0;
 	}
-	if (!c->ring) {
-		c->ring = malloc(TCP_SND_BUF);
-		if (!c->ring) {
-			tcp_stats.no_buffers++;
-			after_queue(c, 0, len);
-			return 0;
-		}
-	}
 	struct tcp_sseg *s = tail_piece(c, NULL);
 	if (!s) {
 		after_queue(c, 0, len);
 		return 0;
 	}
-	uint32_t at = (c->ring_head + c->ring_len) % TCP_SND_BUF;
-	size_t first = TCP_SND_BUF - at;
-	if (first > n)
-		first = n;
-	memcpy(c->ring + at, data, first);
-	if (n > first)
-		memcpy(c->ring, (const uint8_t *)data + first, n - first);
-	c->ring_len += (uint32_t)n;
+	ring_append(c, data, (uint32_t)n);
 	s->len += (uint32_t)n;
 	c->queued += (uint32_t)n;
 	after_queue(c, n, len);
@@ -195,7 +228,7 @@ size_t tcp_send_room(const struct tcp_conn *c)
 		if (t->p)
 			return 0;
 	}
-	return TCP_SND_BUF - c->ring_len;
+	return ring_room(c);
 }
 
 void tcp_notify_writable(struct tcp_conn *c)
@@ -204,7 +237,7 @@ void tcp_notify_writable(struct tcp_conn *c)
 	if (!c->want_writable || c->finished || c->shut_req)
 		return;
 	size_t room = tcp_send_room(c);
-	if (room < TCP_SND_BUF / 4 && c->queued > 0)
+	if (room < tcp_pools.snd_max / 4 && c->queued > 0)
 		return;
 	c->want_writable = false;
 	if (c->cbs && c->cbs->writable)

@@ -3,16 +3,16 @@
  * and the end of a connection (the deferred `closed` callback).
  *
  * The table is a hash of the 4-tuple (salted with a secret so a peer cannot
- * aim many tuples at one bucket) over at most TCP_MAX_CONNS connections,
- * TIME-WAIT ones included. TIME-WAIT entries are on a list, oldest first;
- * they expire lazily (when looked up, or when a slot is wanted) so an idle
- * image keeps no timer armed for them, and when the table is full the
- * oldest one is reused (DESIGN.md decision 4: bounded, drop the oldest).
+ * aim many tuples at one bucket) over the connection pool's structs
+ * (tcp_pool.c; TCP_MAX_CONNS by default), TIME-WAIT ones included. TIME-WAIT
+ * entries are on a list, oldest first; they expire lazily (when looked up, or
+ * when a slot is wanted) so an idle image keeps no timer armed for them, and
+ * when the table is full the oldest one is reused (DESIGN.md decision 4:
+ * bounded, drop the oldest).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <kiln/kiln.h>
@@ -26,6 +26,8 @@ static struct tcp_conn *buckets[TCP_HASH_SIZE];
 static unsigned nconns;
 static struct tcp_conn *tw_head, *tw_tail;
 static struct tcp_listener *listeners;
+/* Listeners come from here (accept == NULL: free), not from the heap. */
+static struct tcp_listener listener_mem[TCP_MAX_LISTENERS];
 static bool secret_ready;
 static uint64_t isn_key[2];
 static uint32_t hash_salt;
@@ -171,7 +173,8 @@ static void tw_unlink(struct tcp_conn *c)
 	c->lnext = c->lprev = NULL;
 }
 
-/* Really free: the appliance is done with it and so is the protocol. */
+/* Back to the pool: the appliance is done with it and so is the
+ * protocol. */
 static void conn_free(struct tcp_conn *c)
 {
 	if (c->state == TCP_TIME_WAIT)
@@ -184,7 +187,7 @@ static void conn_free(struct tcp_conn *c)
 	loop_defer_cancel(&c->resume_d);
 	tcp_queues_free(c);
 	nconns--;
-	free(c);
+	tcp_conn_release(c);
 }
 
 /* A TIME-WAIT entry past 2*MSL whose `closed` has run. */
@@ -219,10 +222,11 @@ unsigned tcp_conn_count(void)
 struct tcp_conn *tcp_conn_new(void)
 {
 	secret_init();
+	tcp_pools_ensure();
 	/* Reclaim expired TIME-WAIT entries from the old end. */
 	while (tw_head && tw_expired(tw_head))
 		conn_free(tw_head);
-	if (nconns >= TCP_MAX_CONNS) {
+	if (nconns >= tcp_pools.conns) {
 		struct tcp_conn *o = tw_head;
 		while (o && !o->app_gone)
 			o = o->lnext;
@@ -233,9 +237,9 @@ struct tcp_conn *tcp_conn_new(void)
 		tcp_stats.timewait_reused++;
 		conn_free(o);
 	}
-	struct tcp_conn *c = calloc(1, sizeof *c);
+	struct tcp_conn *c = tcp_conn_alloc();
 	if (!c) {
-		tcp_stats.no_buffers++;
+		tcp_stats.table_full++;
 		return NULL;
 	}
 	nconns++;
@@ -385,11 +389,13 @@ int tcp_listen(struct tcp_listener **out, const struct net_addr *local,
 		if (l->port == local->port &&
 		    (l->ip == local->ip || l->ip == 0 || local->ip == 0))
 			return -EADDRINUSE;
-	if (n >= TCP_MAX_LISTENERS)
+	struct tcp_listener *l = NULL;
+	for (unsigned i = 0; i < TCP_MAX_LISTENERS && !l; i++)
+		if (!listener_mem[i].accept)
+			l = &listener_mem[i];
+	if (n >= TCP_MAX_LISTENERS || !l)
 		return -ENOSPC;
-	struct tcp_listener *l = calloc(1, sizeof *l);
-	if (!l)
-		return -ENOSPC;
+	memset(l, 0, sizeof *l);
 	secret_init();
 	l->ip = local->ip;
 	l->port = local->port;
@@ -419,7 +425,7 @@ void tcp_listener_close(struct tcp_listener *l)
 		tcp_conn_finish(c, TCP_CLOSED_ABORTED);
 	}
 	loop_unref();
-	free(l);
+	l->accept = NULL;
 }
 
 /* ---- ephemeral ports ---------------------------------------------------- */
@@ -459,7 +465,7 @@ void tcp_reset(void)
 		struct tcp_listener *l = listeners;
 		listeners = l->next;
 		loop_unref();
-		free(l);
+		l->accept = NULL;
 	}
 	tw_head = tw_tail = NULL;
 	memset(&tcp_stats, 0, sizeof tcp_stats);
@@ -484,7 +490,7 @@ static const struct {
 	ST(drop_rcv_full),   ST(drop_syn_bad),	 ST(ooo_queued),
 	ST(ooo_dropped),     ST(icmp_in),	 ST(icmp_ignored),
 	ST(pmtu_lowered),    ST(dup_segs),	 ST(keepalive_probes),
-	ST(timeouts),
+	ST(timeouts),	     ST(snd_pool_empty), ST(drop_rcv_pool_low),
 };
 
 void tcp_stats_log(void)
@@ -497,6 +503,10 @@ void tcp_stats_log(void)
 		 tcp_stats.segs_in, tcp_stats.segs_out, tcp_stats.bytes_in,
 		 tcp_stats.bytes_out, nconns, tcp_stats.conns_opened,
 		 tcp_stats.conns_accepted, tcp_stats.conns_closed);
+	log_info("tcp: pools: connections %u of %u in use; send chunks %u of "
+		 "%u in use, at most %u",
+		 tcp_pools.conns_used, tcp_pools.conns, tcp_pools.chunks_used,
+		 tcp_pools.chunks, tcp_pools.chunks_peak);
 	for (unsigned i = 0; i < sizeof st_names / sizeof st_names[0]; i++) {
 		memcpy(&v, (const char *)&tcp_stats + st_names[i].off,
 		       sizeof v);

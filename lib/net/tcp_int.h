@@ -20,6 +20,7 @@
  *                limited transmit (RFC 3042), early retransmit (RFC 5827);
  *                with SACK, holes resent from the scoreboard
  *   tcp_api.c    include/kiln/tcp.h: send buffer, receive delivery, closing
+ *   tcp_pool.c   the connection and send-chunk pools, sized at start
  *
  * Buffers. Receive: in-order payload stays in the netbuf it arrived in
  * (nb->data/len trimmed to the unconsumed payload), queued on rq; the
@@ -31,7 +32,9 @@
  * the sequence number of nb->data[0]), sharing the same bound.
  *
  * Send: a queue of at most TCP_SND_SEGS pieces, each either bytes copied
- * into the connection's TCP_SND_BUF ring (p == NULL) or a reference to
+ * into the connection's ring of send-pool chunks (p == NULL; at most
+ * tcp_pools.snd_max bytes, chunks taken and given back as the copied bytes
+ * come and go, tcp_pool.c) or a reference to
  * image-lifetime bytes (tcp_send_static). The queue starts at snd_una:
  * byte k of the queue has sequence number snd_una + k. Segments are built
  * by copying from there into a fresh netbuf behind the headers; an ACK
@@ -50,10 +53,10 @@
  *
  * Lifetime. A connection lives in the table from SYN to CLOSED. Its end
  * for the appliance (tcp_conn_finish) queues the `closed` callback (a
- * loop_defer, so never from inside an appliance call); the struct is freed
- * once the protocol no longer needs it either: at once after `closed` for
- * CLOSED, after 2*MSL for TIME-WAIT (or earlier when the table is full and
- * it is the oldest TIME-WAIT entry).
+ * loop_defer, so never from inside an appliance call); the struct goes back
+ * to the pool (tcp_pool.c) once the protocol no longer needs it either: at
+ * once after `closed` for CLOSED, after 2*MSL for TIME-WAIT (or earlier
+ * when the table is full and it is the oldest TIME-WAIT entry).
  */
 #ifndef KILN_NET_TCP_INT_H
 #define KILN_NET_TCP_INT_H
@@ -87,6 +90,20 @@
 #define TCP_MIN_MSS	   88u	/* floor for PMTUD-lowered MSS */
 #define TCP_INIT_CWND_SEGS 10u	/* RFC 6928 */
 #define TCP_SB_MAX	   8u	/* SACK scoreboard ranges (tcp_sack.c) */
+
+/*
+ * The pools (tcp_pool.c). TCP_MAX_CONNS and TCP_SND_BUF above are the
+ * defaults of the keys tcp_conns and tcp_sndbuf; the copied send bytes live
+ * in chunks of a send pool shared by every connection, TCP_SNDPOOL_DEFAULT
+ * bytes unless the key tcp_sndpool or the binding's budget says otherwise.
+ */
+#define TCP_MIN_CONNS	    16u
+#define TCP_MAX_CONNS_LIMIT 65536u
+#define TCP_SND_MAX	    (256u * 1024) /* the most tcp_sndbuf may be */
+#define TCP_CHUNK	    4096u
+#define TCP_SND_CHUNKS_MAX  (TCP_SND_MAX / TCP_CHUNK + 1) /* +1: ring_head */
+#define TCP_SNDPOOL_DEFAULT (16u * 1024 * 1024)
+#define TCP_MIN_CHUNKS	    8u
 /*
  * Segments one tcp_output call sends (a transmit batch, NET_TX_BATCH);
  * the rest follows from a loop_defer, after the loop has read the device.
@@ -229,9 +246,14 @@ struct tcp_conn {
 	uint32_t irs, rcv_nxt;
 	uint32_t rcv_adv; /* right edge of the window we last advertised */
 
-	/* send queue (see the top) */
-	uint8_t *ring; /* TCP_SND_BUF, allocated on first use */
+	/* send queue (see the top). The copied bytes: ring_len of them from
+	 * offset ring_head in chunk[chunk_first], on through the next
+	 * nchunks - 1 entries of chunk[] (a ring of send-pool chunk numbers) */
+	uint16_t chunk[TCP_SND_CHUNKS_MAX];
+	uint16_t chunk_first, nchunks;
 	uint32_t ring_head, ring_len;
+	bool pwait; /* waiting for a send chunk (tcp_pool.c) */
+	struct tcp_conn *pw_next, *pw_prev;
 	struct tcp_sseg segs[TCP_SND_SEGS];
 	unsigned seg_head, nsegs;
 	uint32_t queued; /* bytes in the queue (from snd_una) */
@@ -300,9 +322,62 @@ struct tcp_stats {
 	uint64_t drop_out_of_window, drop_rcv_full, drop_syn_bad;
 	uint64_t ooo_queued, ooo_dropped, icmp_in, icmp_ignored, pmtu_lowered;
 	uint64_t dup_segs, keepalive_probes, timeouts;
+	uint64_t snd_pool_empty;    /* tcp_send cut short: no free send chunk */
+	uint64_t drop_rcv_pool_low; /* data dropped: netbufs at the reserve */
 };
 
 extern struct tcp_stats tcp_stats;
+
+/* ---- tcp_pool.c --------------------------------------------------------- */
+
+struct tcp_pool_cfg {
+	unsigned conns;	  /* 0: auto */
+	size_t snd_bytes; /* send pool bytes; 0: auto */
+	uint32_t snd_max; /* copied send bytes per connection; 0: TCP_SND_BUF */
+};
+
+struct tcp_pools {
+	bool ready;
+	unsigned conns, conns_used;
+	unsigned chunks, chunks_used, chunks_peak;
+	uint32_t snd_max;
+};
+
+extern struct tcp_pools tcp_pools;
+
+/*
+ * Allocate the pools (the only allocation TCP makes): at start from the
+ * keys (tcp_pools_from_keys, net_attach), or with the defaults on first
+ * use when nobody did (tests). Again only while nothing is in use (tests
+ * resize them after net_reset): -EBUSY otherwise; -EINVAL for sizes out
+ * of range, -ENOMEM when the memory is not there.
+ */
+int tcp_pools_init(const struct tcp_pool_cfg *cfg);
+int tcp_pools_from_keys(void);
+void tcp_pools_ensure(void);
+/* A zeroed connection struct, or NULL when the pool is empty. */
+struct tcp_conn *tcp_conn_alloc(void);
+void tcp_conn_release(struct tcp_conn *c);
+/* Send chunks: a free one's number (TCP_CHUNK_NONE when the pool is
+ * empty), its memory, giving one back, how many are free. */
+#define TCP_CHUNK_NONE 0xffffu
+unsigned tcp_chunk_get(void);
+uint8_t *tcp_chunk_mem(unsigned n);
+void tcp_chunk_put(unsigned n);
+unsigned tcp_chunks_free(void);
+/*
+ * True when the network buffers are down to their reserve (an eighth of
+ * the pool): received data is then dropped rather than queued, so that
+ * connections whose appliance is paused cannot hold every buffer and
+ * leave none to receive the ACKs that would unpause them.
+ */
+bool tcp_rcv_pool_low(void);
+/* Network buffers above that reserve: what any window may still count on
+ * (in a small guest the pool, not TCP_RCV_NBUFS, bounds the window). */
+unsigned tcp_rcv_pool_room(void);
+/* Wait (FIFO) for a chunk: tcp_notify_writable once one comes back. */
+void tcp_chunk_wait(struct tcp_conn *c);
+void tcp_chunk_unwait(struct tcp_conn *c);
 
 /* ---- tcp_conn.c --------------------------------------------------------- */
 

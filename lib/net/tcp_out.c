@@ -16,17 +16,38 @@
 
 /* ---- the send queue ------------------------------------------------------ */
 
+/* The address of copied byte pos of the queue (ring_head + pos into the
+ * chunk ring), and how many bytes follow it in the same chunk. */
+static uint8_t *ring_at(const struct tcp_conn *c, uint32_t pos, uint32_t *run)
+{
+	uint32_t b = c->ring_head + pos;
+	unsigned slot = (c->chunk_first + b / TCP_CHUNK) % TCP_SND_CHUNKS_MAX;
+
+	*run = TCP_CHUNK - b % TCP_CHUNK;
+	return tcp_chunk_mem(c->chunk[slot]) + b % TCP_CHUNK;
+}
+
 static void ring_copy(const struct tcp_conn *c, uint32_t pos, uint8_t *dst,
 		      uint32_t n)
 {
-	uint32_t at = (c->ring_head + pos) % TCP_SND_BUF;
-	uint32_t first = TCP_SND_BUF - at;
+	while (n > 0) {
+		uint32_t run;
+		const uint8_t *src = ring_at(c, pos, &run);
+		if (run > n)
+			run = n;
+		memcpy(dst, src, run);
+		dst += run;
+		pos += run;
+		n -= run;
+	}
+}
 
-	if (first > n)
-		first = n;
-	memcpy(dst, c->ring + at, first);
-	if (n > first)
-		memcpy(dst + first, c->ring, n - first);
+/* Give back the chunk at the front of the ring. */
+static void ring_drop_first(struct tcp_conn *c)
+{
+	tcp_chunk_put(c->chunk[c->chunk_first]);
+	c->chunk_first = (uint16_t)((c->chunk_first + 1) % TCP_SND_CHUNKS_MAX);
+	c->nchunks--;
 }
 
 /* Copy len queued bytes starting at queue offset off into dst. */
@@ -71,8 +92,13 @@ void tcp_sndq_pop(struct tcp_conn *c, uint32_t n)
 		if (s->p) {
 			s->p += k;
 		} else {
-			c->ring_head = (c->ring_head + k) % TCP_SND_BUF;
+			c->ring_head += k;
 			c->ring_len -= k;
+			/* Every chunk the peer has acknowledged goes back. */
+			while (c->ring_head >= TCP_CHUNK && c->nchunks > 0) {
+				ring_drop_first(c);
+				c->ring_head -= TCP_CHUNK;
+			}
 		}
 		s->len -= k;
 		n -= k;
@@ -81,8 +107,14 @@ void tcp_sndq_pop(struct tcp_conn *c, uint32_t n)
 			c->nsegs--;
 		}
 	}
-	if (c->ring_len == 0)
+	if (c->ring_len == 0) {
+		/* Nothing copied is queued: an idle connection holds no
+		 * chunk. */
+		while (c->nchunks > 0)
+			ring_drop_first(c);
 		c->ring_head = 0;
+		c->chunk_first = 0;
+	}
 }
 
 void tcp_queues_free(struct tcp_conn *c)
@@ -92,8 +124,9 @@ void tcp_queues_free(struct tcp_conn *c)
 	c->rq_head = c->rq_tail = c->ooo = NULL;
 	c->rq_bytes = c->ooo_bytes = 0;
 	c->nbufs = 0;
-	free(c->ring);
-	c->ring = NULL;
+	while (c->nchunks > 0)
+		ring_drop_first(c);
+	c->chunk_first = 0;
 	c->ring_len = c->ring_head = 0;
 	c->nsegs = 0;
 	c->queued = 0;
@@ -106,7 +139,8 @@ uint32_t tcp_rcv_space(const struct tcp_conn *c)
 	uint32_t held = c->rq_bytes + c->ooo_bytes;
 	uint32_t bytes = held < TCP_RCV_BUF ? TCP_RCV_BUF - held : 0;
 	uint32_t nb = c->nbufs < TCP_RCV_NBUFS ? TCP_RCV_NBUFS - c->nbufs : 0;
-	uint32_t by_nb = nb * c->rcv_mss;
+	uint32_t pool = tcp_rcv_pool_room();
+	uint32_t by_nb = (nb < pool ? nb : pool) * c->rcv_mss;
 
 	return by_nb < bytes ? by_nb : bytes;
 }

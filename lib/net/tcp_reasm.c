@@ -138,6 +138,14 @@ bool tcp_rcv_data(struct tcp_conn *c, struct netbuf *nb, uint32_t seq, bool fin)
 		tcp_stats.drop_rcv_full++;
 		netbuf_free(nb);
 		c->ack_now = true;
+	} else if (tcp_rcv_pool_low()) {
+		/* The last network buffers are for frames in and out, the
+		 * ACKs among them: they free send chunks, which resume the
+		 * paused appliances, which free what their queues hold.
+		 * Queued, this segment could take the last one. */
+		tcp_stats.drop_rcv_pool_low++;
+		netbuf_free(nb);
+		c->ack_now = true;
 	} else if (seq == c->rcv_nxt) {
 		bool hole = c->ooo != NULL;
 		accept_in_order(c, nb);

@@ -6,6 +6,9 @@
  * Modes (ARG's default in brackets):
  *   seq N [1000]     N sequential connections, each echoes a random message
  *   conc N [100]     N connections at once, each echoes 4 KiB
+ *   hold N [100]     as conc, but every connection stays open until all N
+ *                    have echoed (N open at once on the server); with
+ *                    --pid, prints the server's VmRSS then
  *   bulk BYTES [10M] one connection, sends seeded pseudo-random data while
  *                    reading the echo, verifies it, reports MB/s
  *   udp N [1000]     N datagrams of 1..1400 bytes, each echo checked (no
@@ -250,7 +253,7 @@ struct cconn {
 	uint8_t out[4096], in[4096];
 };
 
-static void mode_conc(long n)
+static void mode_conc(long n, bool hold)
 {
 	struct cconn *cs = calloc((size_t)n, sizeof *cs);
 	struct epoll_event ev, evs[64];
@@ -311,15 +314,29 @@ static void mode_conc(long n)
 						fail("connection %ld: echo "
 						     "differs",
 						     (long)(c - cs));
-					close(c->fd);
+					if (!hold)
+						close(c->fd);
 					done++;
 				}
 			}
 		}
 	}
+	if (hold) {
+		/* All N are open on the server now: its memory holds them. */
+		long kb = server_pid ? rss_kb() : -1;
+		for (long i = 0; i < n; i++)
+			close(cs[i].fd);
+		printf("hold: %ld connections open at once, each echoed 4 KiB",
+		       n);
+		if (kb >= 0)
+			printf("; server VmRSS %ld KiB", kb);
+		printf("\n");
+	} else {
+		printf("conc: %ld concurrent connections echoed 4 KiB each\n",
+		       n);
+	}
 	close(ep);
 	free(cs);
-	printf("conc: %ld concurrent connections echoed 4 KiB each\n", n);
 }
 
 /*
@@ -499,9 +516,10 @@ static long parse_size(const char *s)
 
 static void __attribute__((noreturn)) usage(void)
 {
-	fprintf(stderr, "usage: echoload [-H HOST] -p PORT [-t SECONDS] "
-			"[--pid PID] [-s SEED] seq|conc|bulk|udp|slow|reset "
-			"[N|BYTES]\n");
+	fprintf(stderr,
+		"usage: echoload [-H HOST] -p PORT [-t SECONDS] "
+		"[--pid PID] [-s SEED] seq|conc|hold|bulk|udp|slow|reset "
+		"[N|BYTES]\n");
 	exit(2);
 }
 
@@ -541,7 +559,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "seq"))
 		mode_seq(arg ? parse_size(arg) : 1000);
 	else if (!strcmp(mode, "conc"))
-		mode_conc(arg ? parse_size(arg) : 100);
+		mode_conc(arg ? parse_size(arg) : 100, false);
+	else if (!strcmp(mode, "hold"))
+		mode_conc(arg ? parse_size(arg) : 100, true);
 	else if (!strcmp(mode, "bulk"))
 		mode_bulk(arg ? parse_size(arg) : 10 * 1000 * 1000);
 	else if (!strcmp(mode, "udp"))

@@ -101,8 +101,9 @@ int main(void)
 	const char *n1 = strstr(c, "{ \"net1\", KVM_DEV_NET, 0 }");
 	CHECK("devices in manifest order with kinds",
 	      n0 && d0 && n1 && n0 < d0 && d0 < n1);
-	CHECK("net hook calls net_attach",
-	      strstr(c, "return net_attach(nif);"));
+	CHECK("net hook gives the pools their memory, calls net_attach",
+	      strstr(c, "net_set_pool_memory(pool_mem);\n\treturn "
+			"net_attach(nif);"));
 	CHECK("the output compiles against kvm_abi.h", compiles(c));
 	free(c);
 	manifest_free(&m);

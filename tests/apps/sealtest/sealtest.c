@@ -35,18 +35,29 @@ static void run(struct loop_timer *t, void *arg)
 			    "SEALED\n",
 			    p);
 		kiln_exit(1);
+	} else if (strcmp(mode, "mmap") == 0) {
+		/* plain anonymous memory, what malloc asks for when it grows */
+		void *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		kiln_printf("sealtest: mmap returned %p: NOT SEALED\n", p);
+		kiln_exit(1);
+	} else if (strcmp(mode, "brk") == 0) {
+		void *p = sbrk(1 << 20);
+		kiln_printf("sealtest: sbrk returned %p: NOT SEALED\n", p);
+		kiln_exit(1);
+	} else if (strcmp(mode, "malloc") == 0) {
+		/* More than the arena holds (and above the mmap threshold): a
+		 * new heap allocation after start needs the kernel. */
+		char *big = malloc(8 << 20);
+		kiln_printf("sealtest: malloc returned %p: NOT SEALED\n",
+			    (void *)big);
+		kiln_exit(1);
 	} else if (strcmp(mode, "socket") == 0) {
 		int fd = socket(AF_INET, SOCK_DGRAM, 0);
 		kiln_printf("sealtest: socket returned %d: NOT SEALED\n", fd);
 		kiln_exit(1);
 	} else {
 		uint64_t t0 = kiln_mono_ns(), w = kiln_wall_ns();
-		/* the heap, which the seal allows (lib/net's TCP uses it) */
-		char *big = malloc(1 << 20), *small = malloc(100);
-		if (!big || !small)
-			kiln_printf("sealtest: malloc BAD\n");
-		free(big);
-		free(small);
 		int e = kiln_entropy(buf, sizeof buf);
 		kiln_printf("sealtest: clock %s, wall %s, entropy %s\n",
 			    kiln_mono_ns() >= t0 ? "ok" : "BAD",
