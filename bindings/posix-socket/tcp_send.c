@@ -3,11 +3,16 @@
  * writes straight from the caller's bytes while nothing is queued, and
  * copies or references only what the socket did not take; the queue is
  * written with one sendmsg of up to TCP_IOV_MAX pieces when the socket
- * has room again.
+ * has room again. Static bytes that lie in the image's read-only segments
+ * go out with sendfile from the executable (tcp_exe.c) instead of being
+ * copied into the socket: the bytes queued before them are written first
+ * with MSG_MORE, so that a response's head and the start of its body can
+ * share a segment.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -51,7 +56,7 @@ static void ring_put(struct tcp_conn *c, const uint8_t *p, size_t n)
 	c->ring_len += n;
 }
 
-static void seg_push(struct tcp_conn *c, const uint8_t *p, size_t n)
+static void seg_push(struct tcp_conn *c, const uint8_t *p, size_t n, off_t off)
 {
 	struct tcp_seg *l = last_seg(c);
 
@@ -62,19 +67,46 @@ static void seg_push(struct tcp_conn *c, const uint8_t *p, size_t n)
 			&c->segs[(c->seg_head + c->nsegs) % TCP_MAX_SEGS];
 		s->p = p;
 		s->len = n;
+		s->off = off;
 		c->nsegs++;
 	}
 	c->queued += n;
 }
 
+/*
+ * Write static bytes: by sendfile from the executable at off (off >= 0),
+ * else from memory. A sendfile that fails for the file's sake (not the
+ * socket's: then send fails the same way) turns sendfile off for good and
+ * the bytes are sent from memory. Returns what send or sendfile returned,
+ * with errno.
+ */
+static ssize_t static_write(int fd, const uint8_t *p, size_t n, off_t off)
+{
+	int exe = off >= 0 ? tcp_exe_fd() : -1;
+
+	if (exe >= 0) {
+		ssize_t k = sendfile(fd, exe, &off, n);
+		if (k > 0 || (k < 0 && (errno == EAGAIN || errno == EINTR)))
+			return k;
+		int err = k == 0 ? EIO : errno; /* 0: the file is short */
+		k = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k >= 0)
+			tcp_exe_disable(err);
+		return k;
+	}
+	return send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 /* Send straight from the caller's bytes when nothing is queued ahead. */
-static ssize_t send_direct(struct tcp_conn *c, const void *data, size_t len)
+static ssize_t send_direct(struct tcp_conn *c, const void *data, size_t len,
+			   off_t off)
 {
 	if (c->state != TCP_S_OPEN || c->queued > 0)
 		return 0;
 	for (;;) {
-		ssize_t n =
-			send(c->pf.fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = off >= 0 ? static_write(c->pf.fd, data, len, off)
+				     : send(c->pf.fd, data, len,
+					    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n >= 0)
 			return n;
 		if (errno == EINTR)
@@ -90,6 +122,7 @@ static ssize_t send_common(struct tcp_conn *c, const void *data, size_t len,
 			   bool is_static)
 {
 	size_t taken, more;
+	off_t off = -1;
 	ssize_t n;
 
 	if (c->state == TCP_S_DEAD)
@@ -98,7 +131,9 @@ static ssize_t send_common(struct tcp_conn *c, const void *data, size_t len,
 		return -EPIPE;
 	if (len == 0)
 		return 0;
-	n = send_direct(c, data, len);
+	if (is_static)
+		off = tcp_exe_offset(data, len);
+	n = send_direct(c, data, len, off);
 	if (n < 0)
 		return n;
 	taken = (size_t)n;
@@ -107,7 +142,8 @@ static ssize_t send_common(struct tcp_conn *c, const void *data, size_t len,
 	if (is_static) {
 		more = c->nsegs < TCP_MAX_SEGS ? len - taken : 0;
 		if (more)
-			seg_push(c, (const uint8_t *)data + taken, more);
+			seg_push(c, (const uint8_t *)data + taken, more,
+				 off >= 0 ? off + (off_t)taken : -1);
 	} else {
 		more = copy_room(c);
 		if (more > len - taken)
@@ -120,7 +156,7 @@ static ssize_t send_common(struct tcp_conn *c, const void *data, size_t len,
 		}
 		if (more) {
 			ring_put(c, (const uint8_t *)data + taken, more);
-			seg_push(c, NULL, more);
+			seg_push(c, NULL, more, -1);
 		}
 	}
 	taken += more;
@@ -141,15 +177,21 @@ ssize_t tcp_send_static(struct tcp_conn *c, const void *data, size_t len)
 	return send_common(c, data, len, true);
 }
 
-/* Gather the queue into iovecs, oldest first. */
-static int gather(const struct tcp_conn *c, struct iovec *iov)
+/* Gather the queue into iovecs, oldest first, up to the first segment
+ * that goes by sendfile; *more: there is one (and so more to send). */
+static int gather(const struct tcp_conn *c, struct iovec *iov, bool *more)
 {
 	size_t rpos = c->ring_head;
 	int n = 0;
 
+	*more = false;
 	for (unsigned k = 0; k < c->nsegs && n < TCP_IOV_MAX - 1; k++) {
 		const struct tcp_seg *s =
 			&c->segs[(c->seg_head + k) % TCP_MAX_SEGS];
+		if (s->p && s->off >= 0 && tcp_exe_fd() >= 0) {
+			*more = true;
+			break;
+		}
 		if (s->p) {
 			iov[n++] = (struct iovec){(void *)s->p, s->len};
 			continue;
@@ -174,6 +216,8 @@ static void consume(struct tcp_conn *c, size_t n)
 
 		if (s->p) {
 			s->p += k;
+			if (s->off >= 0)
+				s->off += (off_t)k;
 		} else {
 			c->ring_head = (c->ring_head + k) % TCP_SEND_BUF;
 			c->ring_len -= k;
@@ -193,9 +237,19 @@ bool tcp_conn_flush(struct tcp_conn *c)
 	bool progress = false;
 
 	while (c->queued > 0) {
+		const struct tcp_seg *h = &c->segs[c->seg_head];
 		struct msghdr mh = {.msg_iov = iov};
-		mh.msg_iovlen = (size_t)gather(c, iov);
-		ssize_t n = sendmsg(c->pf.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		bool more;
+		ssize_t n;
+
+		if (h->p && h->off >= 0) {
+			n = static_write(c->pf.fd, h->p, h->len, h->off);
+		} else {
+			mh.msg_iovlen = (size_t)gather(c, iov, &more);
+			n = sendmsg(c->pf.fd, &mh,
+				    MSG_NOSIGNAL | MSG_DONTWAIT |
+					    (more ? MSG_MORE : 0));
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
