@@ -80,7 +80,12 @@ struct tcp_conn {
 
 	struct loop_defer resume_d, closed_d;
 	struct loop_timer close_t;
+	/* local: an accepted connection's starts as its listener's address;
+	 * for a wildcard listener the ip is looked up on the first
+	 * tcp_local_addr (local_known), and stays 0 if the connection has
+	 * ended by then. */
 	struct net_addr local, remote;
+	bool local_known;
 };
 
 /* Live connections, bounded by TCP_MAX_CONNS (tcp_conn.c). */

@@ -5,9 +5,13 @@
  * written with one sendmsg of up to TCP_IOV_MAX pieces when the socket
  * has room again. Static bytes that lie in the image's read-only segments
  * go out with sendfile from the executable (tcp_exe.c) instead of being
- * copied into the socket: the bytes queued before them are written first
- * with MSG_MORE, so that a response's head and the start of its body can
- * share a segment.
+ * copied into the socket (the bytes queued before them are written first).
+ *
+ * Not MSG_MORE on the bytes before a sendfile, although a response's head
+ * and the start of its body could then share a segment: measured with a
+ * 100 KiB body over loopback, it cost 38 us of CPU per response instead of
+ * 20 (the corked head made tcp_write_xmit far busier), so each write
+ * pushes.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -178,20 +182,17 @@ ssize_t tcp_send_static(struct tcp_conn *c, const void *data, size_t len)
 }
 
 /* Gather the queue into iovecs, oldest first, up to the first segment
- * that goes by sendfile; *more: there is one (and so more to send). */
-static int gather(const struct tcp_conn *c, struct iovec *iov, bool *more)
+ * that goes by sendfile. */
+static int gather(const struct tcp_conn *c, struct iovec *iov)
 {
 	size_t rpos = c->ring_head;
 	int n = 0;
 
-	*more = false;
 	for (unsigned k = 0; k < c->nsegs && n < TCP_IOV_MAX - 1; k++) {
 		const struct tcp_seg *s =
 			&c->segs[(c->seg_head + k) % TCP_MAX_SEGS];
-		if (s->p && s->off >= 0 && tcp_exe_fd() >= 0) {
-			*more = true;
+		if (s->p && s->off >= 0 && tcp_exe_fd() >= 0)
 			break;
-		}
 		if (s->p) {
 			iov[n++] = (struct iovec){(void *)s->p, s->len};
 			continue;
@@ -239,16 +240,13 @@ bool tcp_conn_flush(struct tcp_conn *c)
 	while (c->queued > 0) {
 		const struct tcp_seg *h = &c->segs[c->seg_head];
 		struct msghdr mh = {.msg_iov = iov};
-		bool more;
 		ssize_t n;
 
 		if (h->p && h->off >= 0) {
 			n = static_write(c->pf.fd, h->p, h->len, h->off);
 		} else {
-			mh.msg_iovlen = (size_t)gather(c, iov, &more);
-			n = sendmsg(c->pf.fd, &mh,
-				    MSG_NOSIGNAL | MSG_DONTWAIT |
-					    (more ? MSG_MORE : 0));
+			mh.msg_iovlen = (size_t)gather(c, iov);
+			n = sendmsg(c->pf.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		}
 		if (n < 0) {
 			if (errno == EINTR)
