@@ -101,16 +101,19 @@ static ssize_t static_write(int fd, const uint8_t *p, size_t n, off_t off)
 	return send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-/* Send straight from the caller's bytes when nothing is queued ahead. */
+/* Send straight from the caller's bytes when nothing is queued ahead.
+ * fin_next: MSG_MORE (tcp_send_close: the FIN follows at once and pushes
+ * the bytes with it). */
 static ssize_t send_direct(struct tcp_conn *c, const void *data, size_t len,
-			   off_t off)
+			   off_t off, bool fin_next)
 {
+	int fl = MSG_NOSIGNAL | MSG_DONTWAIT | (fin_next ? MSG_MORE : 0);
+
 	if (c->state != TCP_S_OPEN || c->queued > 0)
 		return 0;
 	for (;;) {
 		ssize_t n = off >= 0 ? static_write(c->pf.fd, data, len, off)
-				     : send(c->pf.fd, data, len,
-					    MSG_NOSIGNAL | MSG_DONTWAIT);
+				     : send(c->pf.fd, data, len, fl);
 		if (n >= 0)
 			return n;
 		if (errno == EINTR)
@@ -123,7 +126,7 @@ static ssize_t send_direct(struct tcp_conn *c, const void *data, size_t len,
 }
 
 static ssize_t send_common(struct tcp_conn *c, const void *data, size_t len,
-			   bool is_static)
+			   bool is_static, bool fin_next)
 {
 	size_t taken, more;
 	off_t off = -1;
@@ -137,7 +140,7 @@ static ssize_t send_common(struct tcp_conn *c, const void *data, size_t len,
 		return 0;
 	if (is_static)
 		off = tcp_exe_offset(data, len);
-	n = send_direct(c, data, len, off);
+	n = send_direct(c, data, len, off, fin_next);
 	if (n < 0)
 		return n;
 	taken = (size_t)n;
@@ -173,12 +176,24 @@ static ssize_t send_common(struct tcp_conn *c, const void *data, size_t len,
 
 ssize_t tcp_send(struct tcp_conn *c, const void *data, size_t len)
 {
-	return send_common(c, data, len, false);
+	return send_common(c, data, len, false, false);
 }
 
 ssize_t tcp_send_static(struct tcp_conn *c, const void *data, size_t len)
 {
-	return send_common(c, data, len, true);
+	return send_common(c, data, len, true, false);
+}
+
+/* Bytes sent with MSG_MORE wait in the socket for the FIN that
+ * tcp_close's shutdown adds to them and pushes (or, if some had to be
+ * queued, for the flush of the rest, which pushes). */
+ssize_t tcp_send_close(struct tcp_conn *c, const void *data, size_t len)
+{
+	ssize_t n = send_common(c, data, len, false, true);
+
+	if (n == (ssize_t)len)
+		tcp_close(c);
+	return n;
 }
 
 /* Gather the queue into iovecs, oldest first, up to the first segment
