@@ -9,6 +9,9 @@
 #   nginx  one process (master_process off: one worker), sendfile on,
 #          access_log off, the same files
 #   floor  bench/www_floor.c: a fixed response per request, no parsing
+#   sfloor (100k only) the same, its body sent with sendfile from the
+#          file: the floor of sending by reference, as kiln (posix-socket
+#          sends image bytes with sendfile) and nginx do
 #   direct examples/www on posix-direct (Kiln's own TCP/IP stack) on tap
 #          kt0 (10.0.0.2) in a network namespace the script makes and
 #          removes, kt0 on bridge br0 (10.0.0.1) as tests/direct.sh sets
@@ -21,7 +24,8 @@
 #
 # Goals (issue 6): kiln's CPU per request at most 0.67x nginx's and at
 # most 1.3x the floor's; kvm at least nginx's requests/s. WWW_BENCH_SECS
-# (default 5) sets each run's length.
+# (default 5) sets each run's length; WWW_BENCH_TAP=0 leaves out direct
+# and kvm.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
@@ -126,6 +130,13 @@ for F in 1k 100k; do
 	size=$([ $F = 1k ] && echo 1024 || echo 102400)
 	taskset -c $CPU_SRV "$B/floor" $FPORT $size >"$B/floor.out" 2>&1 &
 	FPID=$!
+	SPID=""
+	if [ $F = 100k ]; then
+		SPORT=$(free_port)
+		[ "$SPORT" = "$FPORT" ] && SPORT=$((SPORT + 1))
+		taskset -c $CPU_SRV "$B/floor" $SPORT $size "$B/site/$F.txt" >"$B/sfloor.out" 2>&1 &
+		SPID=$!
+	fi
 	sleep 0.3
 	for MODE in keepalive close; do
 		args=()
@@ -133,8 +144,9 @@ for F in 1k 100k; do
 		run kiln $KPID "http://127.0.0.1:$KPORT/$F.txt" "${args[@]}"
 		run nginx $NGPID "http://127.0.0.1:$NPORT/$F.txt" "${args[@]}"
 		run floor $FPID "http://127.0.0.1:$FPORT/$F.txt" "${args[@]}"
+		[ -n "$SPID" ] && run sfloor $SPID "http://127.0.0.1:$SPORT/$F.txt" "${args[@]}"
 	done
-	kill $FPID; wait $FPID 2>/dev/null
+	kill $FPID $SPID; wait $FPID $SPID 2>/dev/null
 done
 kill $KPID $NGPID; wait $KPID $NGPID 2>/dev/null
 SRV_PIDS=""
@@ -143,7 +155,9 @@ SRV_PIDS=""
 # opens kt0 (a tap has one reader) and serves every file and mode.
 TAP_IP=10.0.0.2
 TAP_WHY=""
-if ! ns_require www-bench-tap >/dev/null; then
+if [ "${WWW_BENCH_TAP:-1}" = 0 ]; then
+	TAP_WHY="WWW_BENCH_TAP=0"
+elif ! ns_require www-bench-tap >/dev/null; then
 	TAP_WHY=$NS_SKIP_WHY
 elif ! { ns_create d && ns_tap d kt0 && ns_bridge d br0 kt0 && ns_addr d br0 10.0.0.1/24; }; then
 	TAP_WHY="namespace, tap and bridge: setup failed"
@@ -217,6 +231,11 @@ for F in 1k 100k; do
 			printf "%-5s %-10s kiln/nginx CPU %.2fx (goal <= 0.67)  kiln/floor CPU %.2fx (goal <= 1.3)  kiln/nginx req/s %.2fx\n",
 				F, M, k / n, k / f, kr / nr }'
 	done
+done
+for MODE in keepalive close; do
+	k=US_kiln_100k_$MODE n=US_nginx_100k_$MODE s=US_sfloor_100k_$MODE
+	awk -v k="${!k}" -v n="${!n}" -v s="${!s:-nan}" -v M=$MODE 'BEGIN{
+		printf "100k  %-10s kiln/sfloor CPU %.2fx  sfloor/nginx CPU %.2fx (what sending by reference itself costs)\n", M, k / s, s / n }'
 done
 if [ -n "$TAP_NAMES" ]; then
 	echo

@@ -4,6 +4,7 @@
 POSIX_SOCKET_SRCS = \
 	bindings/posix-socket/net.c \
 	bindings/posix-socket/tcp_conn.c \
+	bindings/posix-socket/tcp_exe.c \
 	bindings/posix-socket/tcp_listen.c \
 	bindings/posix-socket/tcp_send.c \
 	bindings/posix-socket/udp.c

@@ -113,8 +113,9 @@ void tcp_conn_finish(struct tcp_conn *c, enum tcp_close_reason why)
 	c->why = why;
 	loop_timer_cancel(&c->close_t);
 	loop_defer_cancel(&c->resume_d);
-	if (c->registered)
-		posix_fd_del(&c->pf);
+	/* The close below takes the fd out of the epoll set (it is never
+	 * duplicated): no EPOLL_CTL_DEL of our own. */
+	posix_fd_closing(&c->pf);
 	c->registered = false;
 	if (why != TCP_CLOSED_NORMAL && why != TCP_CLOSED_RESET) {
 		/* Abortive close: the peer gets a RST, the kernel keeps no
@@ -291,6 +292,7 @@ static void connect_done(struct tcp_conn *c, uint32_t events)
 	if (getsockname(c->pf.fd, (struct sockaddr *)&sa, &sl) == 0) {
 		c->local.ip = ntohl(sa.sin_addr.s_addr);
 		c->local.port = ntohs(sa.sin_port);
+		c->local_known = true;
 	}
 	if (c->cbs->connected)
 		c->cbs->connected(c, c->arg);

@@ -11,9 +11,11 @@
  * bytes, allocated while bytes wait, freed when they are gone); the
  * queue itself is a ring of segments, each either "the next len bytes of
  * the copy ring" (p == NULL) or a static reference (tcp_send_static). The
- * segment ring bounds how many static references can wait.
+ * segment ring bounds how many static references can wait. A static
+ * reference into the image's read-only segments also carries its offset
+ * in the executable's file (tcp_exe.c) and goes out with sendfile.
  *
- *   segs: [copy 3000][static 50000 -> kv file][copy 20] ...
+ *   segs: [copy 3000][static 50000 -> kv file @ exe+0x11040][copy 20] ...
  *   ring: |..head>>>>>>>3020 bytes>>>>>..........|
  *
  * Receive: bytes are read into one scratch buffer shared by every
@@ -27,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <kiln/loop.h>
 #include <kiln/tcp.h>
@@ -49,6 +52,7 @@ enum tcp_state {
 struct tcp_seg {
 	const uint8_t *p; /* NULL: bytes in the copy ring */
 	size_t len;
+	off_t off; /* static: offset of p in the executable, or -1 */
 };
 
 struct tcp_conn {
@@ -76,7 +80,12 @@ struct tcp_conn {
 
 	struct loop_defer resume_d, closed_d;
 	struct loop_timer close_t;
+	/* local: an accepted connection's starts as its listener's address;
+	 * for a wildcard listener the ip is looked up on the first
+	 * tcp_local_addr (local_known), and stays 0 if the connection has
+	 * ended by then. */
 	struct net_addr local, remote;
+	bool local_known;
 };
 
 /* Live connections, bounded by TCP_MAX_CONNS (tcp_conn.c). */
@@ -102,6 +111,19 @@ void tcp_conn_shut_wr(struct tcp_conn *c);
 
 /* epoll readiness of a connection (also completes connects). */
 void tcp_conn_ready(struct posix_fd *pf, uint32_t events);
+
+/*
+ * The image's read-only segments in its own file (tcp_exe.c). init opens
+ * /proc/self/exe and notes the segments (once; later calls do nothing).
+ * offset: where the n bytes at p lie in that file, or -1 when they are not
+ * all in a verified read-only segment (or sendfile is off). fd: the file,
+ * or -1. disable: sendfile failed with err for a reason of the file's;
+ * copy from now on.
+ */
+void tcp_exe_init(void);
+off_t tcp_exe_offset(const void *p, size_t n);
+int tcp_exe_fd(void);
+void tcp_exe_disable(int err);
 
 /* The close reason a socket error stands for. */
 enum tcp_close_reason tcp_errno_reason(int err);

@@ -21,6 +21,7 @@
 
 struct tcp_listener {
 	struct posix_fd pf;
+	struct net_addr local; /* as bound (port 0 resolved) */
 	tcp_accept_fn accept;
 	void *arg;
 	bool closed;
@@ -83,8 +84,6 @@ static void accept_one(struct tcp_listener *l, int fd,
 		       const struct sockaddr_in *peer)
 {
 	struct tcp_conn *c;
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof sa;
 
 	if (tcp_nconns >= TCP_MAX_CONNS) {
 		struct linger lg = {.l_onoff = 1, .l_linger = 0};
@@ -99,10 +98,13 @@ static void accept_one(struct tcp_listener *l, int fd,
 		count_drop("out of memory");
 		return;
 	}
-	set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+	/* TCP_NODELAY comes from the listener (Linux copies it to accepted
+	 * sockets), and the local address from its bound one: a close-per-
+	 * request load pays for every system call here. A wildcard address
+	 * is looked up only if the appliance asks (tcp_local_addr). */
 	from_sockaddr(peer, &c->remote);
-	if (getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
-		from_sockaddr(&sa, &c->local);
+	c->local = l->local;
+	c->local_known = l->local.ip != 0;
 	l->accept(l, c, l->arg);
 	if (c->state == TCP_S_DEAD)
 		return;
@@ -172,6 +174,7 @@ int tcp_listen(struct tcp_listener **out, const struct net_addr *local,
 	if (fd < 0)
 		return errno_result(errno);
 	set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1); /* inherited by accepts */
 	to_sockaddr(local, &sa);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
 	    listen(fd, TCP_BACKLOG) != 0) {
@@ -183,6 +186,10 @@ int tcp_listen(struct tcp_listener **out, const struct net_addr *local,
 		err = -ENOSPC;
 		goto err_close;
 	}
+	socklen_t sl = sizeof sa;
+	l->local = *local;
+	if (getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+		from_sockaddr(&sa, &l->local);
 	l->pf.fd = fd;
 	l->pf.events = EPOLLIN;
 	l->pf.ready = listener_ready;
@@ -290,6 +297,16 @@ void tcp_set_keepalive(struct tcp_conn *c, unsigned idle_s)
 
 void tcp_local_addr(const struct tcp_conn *c, struct net_addr *out)
 {
+	if (!c->local_known && c->pf.fd >= 0) {
+		struct sockaddr_in sa;
+		socklen_t sl = sizeof sa;
+		if (getsockname(c->pf.fd, (struct sockaddr *)&sa, &sl) == 0) {
+			/* A cache in an object that is never const itself. */
+			struct tcp_conn *m = (struct tcp_conn *)c;
+			from_sockaddr(&sa, &m->local);
+			m->local_known = true;
+		}
+	}
 	*out = c->local;
 }
 

@@ -67,16 +67,21 @@ int posix_fd_mod(struct posix_fd *pf, uint32_t events)
 	return ctl(EPOLL_CTL_MOD, pf, events);
 }
 
-void posix_fd_del(struct posix_fd *pf)
+void posix_fd_closing(struct posix_fd *pf)
 {
-	if (pf->fd >= 0)
-		(void)epoll_ctl(ep(), EPOLL_CTL_DEL, pf->fd, NULL);
 	pf->events = 0;
 	/* Events already fetched for pf must not be delivered: pf may be
 	 * freed as soon as we return. */
 	for (int k = batch_i; k < batch_n; k++)
 		if (batch[k].data.ptr == pf)
 			batch[k].data.ptr = NULL;
+}
+
+void posix_fd_del(struct posix_fd *pf)
+{
+	if (pf->fd >= 0)
+		(void)epoll_ctl(ep(), EPOLL_CTL_DEL, pf->fd, NULL);
+	posix_fd_closing(pf);
 }
 
 static int wait_events(uint64_t deadline_ns)

@@ -31,7 +31,10 @@
  *   tcp_send_static takes bytes that live as long as the image (kv.h files,
  *   string literals, const tables) by reference, without copying: the stack
  *   keeps the pointer and sends and retransmits from there. It too returns
- *   how much it took.
+ *   how much it took. (posix-socket sends such bytes with sendfile from
+ *   the executable's file when they lie in its read-only segments.)
+ *   tcp_send_close is tcp_send for a connection's last bytes: they and the
+ *   FIN may share a segment.
  *
  * Closing:
  *   tcp_shutdown sends FIN after the queued bytes (half-close; receiving
@@ -123,6 +126,16 @@ ssize_t tcp_send(struct tcp_conn *c, const void *data, size_t len);
 
 /* Queue image-lifetime bytes by reference (see above); same result. */
 ssize_t tcp_send_static(struct tcp_conn *c, const void *data, size_t len);
+
+/*
+ * tcp_send, then tcp_close if it took all len bytes: the connection's last
+ * bytes. Where the target can, they and the FIN share a segment
+ * (posix-socket: sent with MSG_MORE, and the FIN pushes them; one packet
+ * less per connection where each request has its own). When it took
+ * fewer, nothing is closed: send the rest and close from `writable`, as
+ * after a short tcp_send. Same result as tcp_send.
+ */
+ssize_t tcp_send_close(struct tcp_conn *c, const void *data, size_t len);
 
 /* Bytes tcp_send would take now without a short count. */
 size_t tcp_send_room(const struct tcp_conn *c);

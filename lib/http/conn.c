@@ -135,9 +135,9 @@ void http_conn_finish(struct http_conn *c)
 	c->state = C_CLOSING;
 	wait_del(c);
 	if (!http_blocked(c) && !c->dead) {
-		http_flush(c);
-		if (!http_blocked(c))
-			tcp_close(c->tcp);
+		http_flush_close(c); /* the last bytes and the FIN together */
+		if (!http_blocked(c) && !c->dead)
+			tcp_close(c->tcp); /* nothing was batched */
 	}
 }
 

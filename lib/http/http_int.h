@@ -227,6 +227,9 @@ static inline void http_out_str(struct http_conn *c, const char *s)
 void http_out_static(struct http_conn *c, const void *p, size_t n);
 /* Write the batch; spill what the stack does not take. */
 void http_flush(struct http_conn *c);
+/* The same for the connection's last bytes: tcp_send_close, so the FIN
+ * can ride with them; the connection is closed when all were taken. */
+void http_flush_close(struct http_conn *c);
 /* The connection is gone or reset: drop its batch, spill, reference. */
 void http_out_drop(struct http_conn *c);
 /* Room left in the batch before it must be flushed. */

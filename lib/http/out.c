@@ -47,7 +47,8 @@ size_t http_out_room(const struct http_conn *c)
 	return batch_owner == c ? HTTP_BATCH_SZ - batch_len : HTTP_BATCH_SZ;
 }
 
-void http_flush(struct http_conn *c)
+/* last: the connection closes after these bytes (http_flush_close). */
+static void flush(struct http_conn *c, bool last)
 {
 	if (batch_owner != c || batch_len == 0)
 		return;
@@ -72,7 +73,8 @@ void http_flush(struct http_conn *c)
 		c->spill_len += len;
 		return;
 	}
-	ssize_t n = tcp_send(c->tcp, batch, len);
+	ssize_t n = last ? tcp_send_close(c->tcp, batch, len)
+			 : tcp_send(c->tcp, batch, len);
 	if (n < 0) {
 		c->dead = true;
 		return;
@@ -93,6 +95,16 @@ void http_flush(struct http_conn *c)
 	c->spill_len = len - (size_t)n;
 	http_conn_deadline(c, HTTP_ST_TIMEOUT_SEND,
 			   http_srv.cfg.send_timeout_s);
+}
+
+void http_flush(struct http_conn *c)
+{
+	flush(c, false);
+}
+
+void http_flush_close(struct http_conn *c)
+{
+	flush(c, true);
 }
 
 void http_out(struct http_conn *c, const void *p, size_t n)

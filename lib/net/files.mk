@@ -27,6 +27,7 @@ NET_TCP_SRCS = \
 	lib/net/tcp_pool.c \
 	lib/net/tcp_reasm.c \
 	lib/net/tcp_sack.c \
+	lib/net/tcp_send_close.c \
 	lib/net/tcp_timer.c
 
 # The stack proper: ethernet, ARP, IPv4 (+ reassembly), ICMP, UDP, DHCP.

@@ -70,6 +70,16 @@ ssize_t tcp_send_static(struct tcp_conn *c, const void *p, size_t n)
 	return take(c, p, n);
 }
 
+/* As the contract says: tcp_send, then tcp_close if all was taken. */
+ssize_t tcp_send_close(struct tcp_conn *c, const void *p, size_t n)
+{
+	ssize_t k = take(c, p, n);
+
+	if (k == (ssize_t)n)
+		tcp_close(c);
+	return k;
+}
+
 size_t tcp_send_room(const struct tcp_conn *c)
 {
 	return c->room;

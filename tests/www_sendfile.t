@@ -1,0 +1,108 @@
+#!/bin/bash
+# Large site files on posix-socket, where tcp_send_static sends the image's
+# read-only bytes with sendfile from the executable (bindings/posix-socket/
+# tcp_exe.c): a 100 KiB file and a 2 MiB one (with a gzip variant) arrive
+# intact (sha256) with GET, HEAD, Range (206) and gzip; a reader that takes
+# its time gets every byte of several pipelined responses, in order (the
+# send queue then mixes sendfile pieces with copied heads); and the image
+# really holds its executable open for sendfile. Connection: close
+# responses (tcp_send_close: the FIN rides with the last bytes) end
+# cleanly.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/www_lib.sh"
+t_tmpdir
+command -v curl >/dev/null || { skip "www_sendfile: curl is not installed"; t_done; }
+command -v python3 >/dev/null || { skip "www_sendfile: python3 is not installed"; t_done; }
+
+S=$T_TMP/site
+mkdir -p "$S"
+head -c 102400 /dev/urandom >"$S/100k.bin"
+# Text, so that the build keeps a gzip variant (it must be smaller).
+head -c 1700000 /dev/urandom | base64 -w 76 | head -c 2109497 >"$S/big.txt"
+echo "<p>small</p>" >"$S/index.html"
+www_build site="$S" || t_done
+ok "www_sendfile: builds with a 2 MiB file"
+www_start || t_done
+
+sha() { sha256sum | cut -d' ' -f1; }
+hdr() { grep -i "^$2:" "$1" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+
+exe=$(readlink -f "$WWW_IMG")
+held=0
+for fd in /proc/$WWW_PID/fd/*; do
+	[ "$(readlink -f "$fd" 2>/dev/null)" = "$exe" ] && held=1
+done
+eq "the image holds its own executable open (for sendfile)" "$held" 1
+
+for f in 100k.bin big.txt; do
+	size=$(stat -c %s "$S/$f")
+	got=$(curl -s -D "$T_TMP/h" "$(WWW_URL /$f)" | sha)
+	eq "GET /$f: body sha256" "$got" "$(sha <"$S/$f")"
+	eq "GET /$f: Content-Length" "$(hdr "$T_TMP/h" content-length)" "$size"
+	got=$(curl -s -H 'Connection: close' "$(WWW_URL /$f)" | sha)
+	eq "GET /$f, Connection: close: body sha256" "$got" "$(sha <"$S/$f")"
+	curl -s -I -o "$T_TMP/hh" "$(WWW_URL /$f)"
+	eq "HEAD /$f: Content-Length" "$(hdr "$T_TMP/hh" content-length)" "$size"
+	got=$(curl -s -r 1000-99999 -D "$T_TMP/hr" "$(WWW_URL /$f)" | sha)
+	eq "Range 1000-99999 of /$f: 206" "$(head -1 "$T_TMP/hr" | cut -d' ' -f2)" 206
+	eq "Range 1000-99999 of /$f: the bytes" "$got" "$(tail -c +1001 "$S/$f" | head -c 99000 | sha)"
+	eq "Range 1000-99999 of /$f: Content-Range" "$(hdr "$T_TMP/hr" content-range)" "bytes 1000-99999/$size"
+	got=$(curl -s -r -5000 "$(WWW_URL /$f)" | sha)
+	eq "Range -5000 of /$f: the last bytes" "$got" "$(tail -c 5000 "$S/$f" | sha)"
+done
+got=$(curl -s -r 2000000- "$(WWW_URL /big.txt)" | sha)
+eq "Range 2000000- of /big.txt: to the end" "$got" "$(tail -c +2000001 "$S/big.txt" | sha)"
+
+got=$(curl -s --compressed -D "$T_TMP/hg" "$(WWW_URL /big.txt)" | sha)
+eq "gzip /big.txt: Content-Encoding" "$(hdr "$T_TMP/hg" content-encoding)" gzip
+eq "gzip /big.txt: decodes to the file" "$got" "$(sha <"$S/big.txt")"
+gl=$(hdr "$T_TMP/hg" content-length)
+if [ "${gl:-0}" -gt 0 ] && [ "$gl" -lt 2109497 ]; then ok "gzip /big.txt: smaller ($gl bytes)"
+else notok "gzip /big.txt: Content-Length '$gl'"; fi
+eq "gzip /100k.bin (random): not gzipped" \
+	"$(curl -s -o /dev/null -D - -H 'Accept-Encoding: gzip' "$(WWW_URL /100k.bin)" | hdr /dev/stdin content-encoding)" ""
+
+# A slow reader with a small receive buffer, several pipelined requests:
+# the server's socket fills, its queue holds sendfile pieces and copied
+# heads behind one another, and every byte must come out in order.
+check "slow reader: 5 pipelined responses (2 x 2 MiB, gzip, 100 KiB, small) intact, in order" \
+	python3 - "$WWW_PORT" "$S" <<'PY'
+import gzip, hashlib, socket, sys, time
+port, site = int(sys.argv[1]), sys.argv[2]
+files = {n: open(f"{site}/{n}", "rb").read() for n in ("100k.bin", "big.txt", "index.html")}
+reqs = [("big.txt", ""), ("index.html", ""), ("big.txt", "Accept-Encoding: gzip\r\n"),
+        ("100k.bin", ""), ("big.txt", "Connection: close\r\n")]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+s.connect(("127.0.0.1", port))
+s.settimeout(20)
+s.sendall(b"".join(f"GET /{n} HTTP/1.1\r\nHost: x\r\n{h}\r\n".encode() for n, h in reqs))
+buf = bytearray()
+t_end = time.time() + 60
+slow = 0
+while time.time() < t_end:
+    b = s.recv(16384)
+    if not b:
+        break
+    buf += b
+    if slow < 200:  # dawdle at first: the server's queue fills up
+        slow += 1
+        time.sleep(0.005)
+def take_response(buf):
+    i = buf.index(b"\r\n\r\n")
+    head = bytes(buf[:i]).decode().split("\r\n")
+    fields = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in head[1:]}
+    n = int(fields["content-length"])
+    body = bytes(buf[i + 4:i + 4 + n])
+    assert len(body) == n, f"short body: {len(body)} of {n}"
+    return head[0], fields, body, buf[i + 4 + n:]
+for name, h in reqs:
+    status, fields, body, buf = take_response(buf)
+    assert status == "HTTP/1.1 200 OK", status
+    if fields.get("content-encoding") == "gzip":
+        body = gzip.decompress(body)
+    assert hashlib.sha256(body).digest() == hashlib.sha256(files[name]).digest(), name
+assert len(buf) == 0, f"{len(buf)} bytes after the last response"
+PY
+www_alive "the large responses"
+t_done
