@@ -19,6 +19,25 @@
  * it on (a call that "takes" a buffer owns it from then on, on success and
  * on failure alike) or netbuf_free it. Buffers are chained through `next`
  * for batches; the chain link belongs to whoever owns the buffer.
+ *
+ * Scatter-gather: a frame larger than one buffer (a TCP segmentation
+ * offload frame, below) continues in the buffers linked through `frag`;
+ * the frame's bytes are the data of each piece in order. The pieces belong
+ * to the frame: netbuf_free frees a frame with all its pieces. Only a
+ * device whose netif says so (netif.h, tso_max) is ever given such frames;
+ * every receive path and every other sender uses single buffers.
+ *
+ * A frag piece may be external (netbuf_set_ext): its data then points at
+ * read-only bytes outside the pool that outlive the frame (an image's
+ * static data: tcp_send_static), sent by reference without a copy. It
+ * has no headroom or tailroom, and nothing may write through it.
+ *
+ * Segmentation offload: gso_size != 0 marks a TCP/IPv4 frame whose payload
+ * the device cuts into segments of gso_size bytes (the headers repeated on
+ * each, IPv4 IDs counting up, TCP sequence numbers advanced, FIN and PSH on
+ * the last segment only). Its headers all lie in the first buffer. Its TCP
+ * checksum field holds only the folded pseudo-header sum (as for a partial
+ * checksum): the device or the host kernel completes each segment's.
  */
 #ifndef KILN_NETBUF_H
 #define KILN_NETBUF_H
@@ -41,6 +60,7 @@ struct netbuf {
 	uint32_t len;	     /* bytes of data */
 	uint32_t user;	     /* free for the owner's use */
 	uint16_t gso_size;   /* TCP segment payload for offload, 0 = none */
+	bool ext;	     /* data is external and read-only (above) */
 };
 
 /*
@@ -67,12 +87,23 @@ unsigned netbuf_total(void);
 
 static inline size_t netbuf_headroom(const struct netbuf *nb)
 {
-	return (size_t)(nb->data - nb->buf);
+	return nb->ext ? 0 : (size_t)(nb->data - nb->buf);
 }
 
 static inline size_t netbuf_tailroom(const struct netbuf *nb)
 {
-	return NETBUF_SIZE - netbuf_headroom(nb) - nb->len;
+	return nb->ext ? 0 : NETBUF_SIZE - netbuf_headroom(nb) - nb->len;
+}
+
+/*
+ * Make nb, empty, an external piece of n bytes at p (see the top): for
+ * frag pieces of frames being sent only.
+ */
+static inline void netbuf_set_ext(struct netbuf *nb, const void *p, uint32_t n)
+{
+	nb->data = (uint8_t *)(uintptr_t)p; /* never written through */
+	nb->len = n;
+	nb->ext = true;
 }
 
 /* The data as a view / writable view. */
@@ -154,6 +185,7 @@ static inline void netbuf_reset(struct netbuf *nb)
 	nb->next = NULL;
 	nb->frag = NULL;
 	nb->gso_size = 0;
+	nb->ext = false;
 }
 
 #endif /* KILN_NETBUF_H */

@@ -81,6 +81,30 @@ static void sndq_copy(const struct tcp_conn *c, uint32_t off, uint8_t *dst,
 	}
 }
 
+/*
+ * The bytes at queue offset off when they are image data queued by
+ * tcp_send_static (which live as long as the image), with *run the bytes
+ * that follow contiguously (at most len); NULL for copied bytes.
+ */
+static const uint8_t *sndq_static(const struct tcp_conn *c, uint32_t off,
+				  uint32_t len, uint32_t *run)
+{
+	unsigned i = c->seg_head;
+
+	for (unsigned k = 0; k < c->nsegs; k++, i = (i + 1) % TCP_SND_SEGS) {
+		const struct tcp_sseg *s = &c->segs[i];
+		if (off >= s->len) {
+			off -= s->len;
+			continue;
+		}
+		if (!s->p)
+			return NULL;
+		*run = s->len - off < len ? s->len - off : len;
+		return s->p + off;
+	}
+	return NULL;
+}
+
 void tcp_sndq_pop(struct tcp_conn *c, uint32_t n)
 {
 	if (n > c->queued)
@@ -321,6 +345,10 @@ void tcp_send_challenge_ack(struct tcp_conn *c)
  * Returns the bytes placed: len, or fewer (whole segments) when the pool
  * ran short, 0 when not even two segments' worth could be had.
  */
+/* Image data runs shorter than this are copied: a piece costs a buffer and
+ * a device entry, a copy of a few hundred bytes less. */
+#define TCP_REF_MIN 1024u
+
 static uint32_t fill_frags(struct tcp_conn *c, struct netbuf *nb, uint32_t off,
 			   uint32_t len)
 {
@@ -329,13 +357,24 @@ static uint32_t fill_frags(struct tcp_conn *c, struct netbuf *nb, uint32_t off,
 	struct mview m;
 
 	for (;;) {
-		uint32_t k = (uint32_t)netbuf_tailroom(piece);
+		uint32_t k = (uint32_t)netbuf_tailroom(piece), run = 0;
+		const uint8_t *ref =
+			sndq_static(c, off + done, len - done, &run);
 
-		if (k > len - done)
-			k = len - done;
-		if (!netbuf_put(piece, k, &m))
-			break; /* cannot happen: k <= tailroom */
-		sndq_copy(c, off + done, m.p, k);
+		if (ref && run >= TCP_REF_MIN && piece != nb) {
+			/* Image data: by reference, no copy (netbuf.h). */
+			netbuf_set_ext(piece, ref, run);
+			k = run;
+		} else {
+			if (ref && run >= TCP_REF_MIN)
+				k = 0; /* the next piece refers to it */
+			if (k > len - done)
+				k = len - done;
+			if (k && !netbuf_put(piece, k, &m))
+				break; /* cannot happen: k <= tailroom */
+			if (k)
+				sndq_copy(c, off + done, m.p, k);
+		}
 		done += k;
 		if (done == len)
 			break;

@@ -64,7 +64,7 @@ static void script(struct loop_timer *t, void *arg)
 	static struct tcp_hdr h;
 	static struct tcp_conn *c;
 	static uint32_t sent, big, bad, wr, acked;
-	static unsigned i, k, pieces, frames;
+	static unsigned i, k, pieces, frames, ext;
 	static uint16_t gso;
 	static size_t tl;
 
@@ -142,8 +142,36 @@ static void script(struct loop_timer *t, void *arg)
 	CHECK("no buffer leaks: the pool is whole again",
 	      netbuf_avail() == netbuf_total());
 
-	/* ---- while we hold out-of-order data: plain segments --------------
-	 */
+	/* ---- image data goes by reference ---- */
+	tcp_abort(c);
+	tcp_listener_close(l);
+	tp_setup();
+	CHECK("listen (static)", tcp_listen(&l, &la, on_accept, NULL) == 0);
+	tp_ws = 7;
+	CHECK("handshake (static)", tp_handshake());
+	c = conn;
+	CHECK("tcp_send_static takes 60000 image bytes",
+	      tcp_send_static(c, data, 60000) == 60000);
+	net_tx_flush_now();
+	for (ext = 0, bad = 0, i = 0; i < fakenet_nsent; i++) {
+		for (struct netbuf *p = fakenet_sent[i]; p; p = p->frag)
+			if (p->ext) {
+				ext++;
+				if (p->data < data ||
+				    p->data + p->len > data + 60000)
+					bad++;
+			}
+		tl = device_view(i, &h, &pieces, &gso);
+		if (tl == 0 || memcmp(h.payload.p, data, h.payload.len))
+			bad++;
+	}
+	CHECKF(fakenet_nsent == 1 && ext == 1 && bad == 0,
+	       "the window's worth in one frame whose payload is one "
+	       "external piece pointing into the image data "
+	       "(%u frames, %u external, %u bad)",
+	       fakenet_nsent, ext, bad);
+
+	/* ---- while we hold out-of-order data: plain segments ---- */
 	tcp_abort(c);
 	tcp_listener_close(l);
 	tp_setup();
