@@ -484,7 +484,9 @@ static const struct {
 	ST(drop_rcv_full),   ST(drop_syn_bad),	 ST(ooo_queued),
 	ST(ooo_dropped),     ST(icmp_in),	 ST(icmp_ignored),
 	ST(pmtu_lowered),    ST(dup_segs),	 ST(keepalive_probes),
-	ST(timeouts),
+	ST(timeouts),	     ST(rack_lost),	 ST(loss_probes),
+	ST(rescue_rtx),	     ST(sb_merges),	 ST(recoveries),
+	ST(dsacks),
 };
 
 void tcp_stats_log(void)

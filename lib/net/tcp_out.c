@@ -328,19 +328,23 @@ static uint32_t send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len)
 		tcp_stats.retransmits++;
 	}
 	emit(c, nb, seq, flags);
+	if (c->sack_ok)
+		tcp_sb_sent(c, seq, used, tcp_now_us());
+	if (c->in_recovery)
+		c->prr_out += used;
 	if (seq_gt(seq + used, c->snd_max))
 		c->snd_max = seq + used;
 	return used;
 }
 
-void tcp_send_data_at(struct tcp_conn *c, uint32_t seq, uint32_t len)
+uint32_t tcp_send_data_at(struct tcp_conn *c, uint32_t seq, uint32_t len)
 {
 	uint32_t off = seq - c->snd_una;
 	uint32_t avail = off < c->queued ? c->queued - off : 0;
 
 	if (len > avail)
 		len = avail;
-	(void)send_segment(c, seq, len);
+	return send_segment(c, seq, len);
 }
 
 static bool can_send_data(const struct tcp_conn *c)
@@ -357,15 +361,70 @@ static bool can_send_data(const struct tcp_conn *c)
 	}
 }
 
+/*
+ * With SACK, resend the lost runs of the scoreboard first (RFC 6675
+ * NextSeg rule 1), as far as cwnd - pipe allows; a go-back (a reopened
+ * window, a lowered MSS) becomes "all of it lost" here, so it is paced by
+ * pipe too. Returns the segments sent.
+ */
+static unsigned resend_lost(struct tcp_conn *c, unsigned burst)
+{
+	uint32_t seq, len;
+	unsigned n = 0;
+
+	if (seq_lt(c->snd_nxt, c->snd_max)) {
+		tcp_sb_mark_lost(c, c->snd_nxt, c->snd_max, false);
+		c->snd_nxt = c->snd_max;
+	}
+	while (burst + n < TCP_TX_BURST && tcp_sb_next_lost(c, &seq, &len)) {
+		uint32_t pipe = tcp_sb_pipe(c);
+		if (pipe >= c->cwnd || c->cwnd - pipe < len)
+			break;
+		if (tcp_send_data_at(c, seq, len) == 0)
+			break;
+		if (c->in_recovery)
+			tcp_stats.fast_retransmits++;
+		n++;
+		tcp_rtx_arm(c);
+	}
+	return n;
+}
+
+/*
+ * RFC 6675 NextSeg rule 4, once per recovery: nothing lost is left to
+ * resend and no new data can go, but cwnd has room: resend the last
+ * segment not SACKed, so that a loss at the tail draws a SACK.
+ */
+static void rescue(struct tcp_conn *c)
+{
+	uint32_t seq, len, pipe = tcp_sb_pipe(c);
+	uint32_t off = c->snd_nxt - c->snd_una, unsent = tcp_unsent(c);
+	uint32_t room = c->snd_wnd > off ? c->snd_wnd - off : 0;
+
+	if (unsent > 0 && room >= (unsent < c->mss ? unsent : c->mss))
+		return; /* new data can go: rule 2 */
+	if (!c->in_recovery || !seq_lt(c->rescue, c->recover) ||
+	    pipe >= c->cwnd || c->cwnd - pipe < c->mss ||
+	    tcp_sb_next_lost(c, &seq, &len) ||
+	    !tcp_sb_last_unsacked(c, &seq, &len))
+		return;
+	c->rescue = c->recover;
+	tcp_stats.rescue_rtx++;
+	(void)tcp_send_data_at(c, seq, len);
+}
+
 void tcp_output(struct tcp_conn *c)
 {
 	unsigned burst = 0;
+	bool sent_new = false;
 
 	if (c->finished || !can_send_data(c)) {
 		if (c->ack_now && c->state != TCP_CLOSED)
 			tcp_send_ack(c);
 		return;
 	}
+	if (c->sack_ok)
+		burst = resend_lost(c, 0);
 	for (;;) {
 		uint32_t off = c->snd_nxt - c->snd_una;
 		uint32_t unsent = off < c->queued ? c->queued - off : 0;
@@ -374,6 +433,16 @@ void tcp_output(struct tcp_conn *c)
 		uint32_t wnd = tcp_cc_window(c);
 		uint32_t flight = c->snd_nxt - c->snd_una;
 		uint32_t usable = wnd > flight ? wnd - flight : 0;
+		if (c->sack_ok) {
+			/* RFC 6675: what is in flight is pipe, not
+			 * SND.NXT - SND.UNA; the peer's window still counts
+			 * from SND.UNA. */
+			uint32_t pipe = tcp_sb_pipe(c);
+			uint32_t cc = c->cwnd > pipe ? c->cwnd - pipe : 0;
+			uint32_t pw =
+				c->snd_wnd > flight ? c->snd_wnd - flight : 0;
+			usable = cc < pw ? cc : pw;
+		}
 		uint32_t len = unsent;
 		/* Room for SACK blocks while we hold out-of-order data. */
 		uint32_t mss = c->sack_ok && c->ooo ? c->mss - 36u : c->mss;
@@ -413,10 +482,15 @@ void tcp_output(struct tcp_conn *c)
 		uint32_t used = send_segment(c, c->snd_nxt, len);
 		if (used == 0)
 			break;
+		sent_new = sent_new || !rtx;
 		c->snd_nxt += used;
 		tcp_rtx_arm(c);
 		if (used == len && len == 0)
 			break; /* a bare FIN */
+	}
+	if (c->sack_ok) {
+		rescue(c);
+		tcp_tlp_arm(c, sent_new);
 	}
 	if (c->ack_now)
 		tcp_send_ack(c);
