@@ -512,10 +512,10 @@ bool tcp_sb_next_lost(const struct tcp_conn *c, uint32_t *seq, uint32_t *len);
  * reneged). */
 void tcp_sb_mark_lost(struct tcp_conn *c, uint32_t from, uint32_t to,
 		      bool forget);
-/* RFC 6675 NextSeg (4), rescue: the last MSS of the highest run neither
- * SACKed nor lost. */
+/* The last MSS of the highest run neither SACKed nor lost (with fresh:
+ * false when that run was resent already). */
 bool tcp_sb_last_unsacked(const struct tcp_conn *c, uint32_t *seq,
-			  uint32_t *len);
+			  uint32_t *len, bool fresh);
 /* For resending from seq: the first byte at or after it not SACKed,
  * and *len cut to stop before the next SACKed range. */
 uint32_t tcp_sack_skip(const struct tcp_conn *c, uint32_t seq, uint32_t *len);

@@ -393,7 +393,9 @@ static unsigned resend_lost(struct tcp_conn *c, unsigned burst)
 /*
  * RFC 6675 NextSeg rule 4, once per recovery: nothing lost is left to
  * resend and no new data can go, but cwnd has room: resend the last
- * segment not SACKed, so that a loss at the tail draws a SACK.
+ * segment not SACKed, so that a loss at the tail draws a SACK. Not when
+ * that segment is itself a retransmission, just sent: a second copy at
+ * once is not what the rule is for (the loss probe covers that case).
  */
 static void rescue(struct tcp_conn *c)
 {
@@ -406,7 +408,7 @@ static void rescue(struct tcp_conn *c)
 	if (!c->in_recovery || !seq_lt(c->rescue, c->recover) ||
 	    pipe >= c->cwnd || c->cwnd - pipe < c->mss ||
 	    tcp_sb_next_lost(c, &seq, &len) ||
-	    !tcp_sb_last_unsacked(c, &seq, &len))
+	    !tcp_sb_last_unsacked(c, &seq, &len, true))
 		return;
 	c->rescue = c->recover;
 	tcp_stats.rescue_rtx++;

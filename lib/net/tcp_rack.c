@@ -190,7 +190,8 @@ void tcp_tlp_arm(struct tcp_conn *c, bool restart)
 }
 
 /* RFC 8985 7.3: one segment, new data if the peer's window takes it, else
- * the last one not known to be delivered; then the RTO. */
+ * the last one not known to be delivered (in recovery: a lost one first);
+ * then the RTO. */
 static void tlp_fire(struct tcp_conn *c)
 {
 	uint32_t off = c->snd_nxt - c->snd_una;
@@ -203,10 +204,15 @@ static void tlp_fire(struct tcp_conn *c)
 		return;
 	tcp_stats.loss_probes++;
 	c->tlp_rtx = false;
-	if (unsent > 0 && room >= (unsent < c->mss ? unsent : c->mss)) {
+	if (tcp_sb_next_lost(c, &seq, &len)) {
+		/* In recovery, a lost run waits for PRR's credit and the ACKs
+		 * that would bring it have stopped: it is the probe. */
+		c->tlp_rtx = true;
+		(void)tcp_send_data_at(c, seq, len);
+	} else if (unsent > 0 && room >= (unsent < c->mss ? unsent : c->mss)) {
 		len = unsent < c->mss ? unsent : c->mss;
 		c->snd_nxt += tcp_send_data_at(c, c->snd_nxt, len);
-	} else if (tcp_sb_last_unsacked(c, &seq, &len)) {
+	} else if (tcp_sb_last_unsacked(c, &seq, &len, false)) {
 		c->tlp_rtx = true;
 		(void)tcp_send_data_at(c, seq, len);
 	} else {

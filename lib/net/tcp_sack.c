@@ -159,8 +159,12 @@ void tcp_sb_sent(struct tcp_conn *c, uint32_t seq, uint32_t len, uint32_t now)
 	/* Send times never go back, and a resend is later than all that
 	 * went before it even within one microsecond (a coarse or a fake
 	 * clock): RACK orders by them, new data of the same time by
-	 * sequence. */
+	 * sequence. They are compared modulo 2^32 us, so only among what is
+	 * outstanding (at most TCP_GIVEUP_NS old): with nothing outstanding
+	 * the last stamp is no reference. */
 	bool resend = c->nsb > 0 && seq_lt(seq, c->sb[c->nsb - 1].right);
+	if (c->nsb == 0)
+		c->xmit_last = now;
 	now = later(now, c->xmit_last + (resend ? 1u : 0u));
 	c->xmit_last = now;
 	if (!resend) {
@@ -340,12 +344,14 @@ void tcp_sb_mark_lost(struct tcp_conn *c, uint32_t from, uint32_t to,
 }
 
 bool tcp_sb_last_unsacked(const struct tcp_conn *c, uint32_t *seq,
-			  uint32_t *len)
+			  uint32_t *len, bool fresh)
 {
 	for (unsigned i = c->nsb; i-- > 0;) {
 		const struct tcp_sbe *e = &c->sb[i];
 		if (e->flags & (TCP_SBE_SACKED | TCP_SBE_LOST))
 			continue;
+		if (fresh && (e->flags & TCP_SBE_RTX))
+			return false;
 		uint32_t n = e->right - e->left;
 		if (n > c->mss)
 			n = c->mss;
