@@ -14,7 +14,8 @@
  *   tcp_rack.c   loss detection by time with SACK (RACK, RFC 8985), the
  *                tail loss probe (TLP), RTT samples from the scoreboard
  *   tcp_out.c    building and sending segments: data, SYN, FIN, ACK, RST,
- *                window updates, zero-window probes
+ *                window updates, zero-window probes (with SACK, lost runs
+ *                first: tcp_sack.c)
  *   tcp_timer.c  retransmission (RFC 6298, restarted lazily), persist,
  *                delayed ACK and the end-of-batch ACK, keep-alive, close
  *                timeout, the deferred rest of a burst (TCP_TX_BURST)
@@ -516,6 +517,12 @@ void tcp_sb_mark_lost(struct tcp_conn *c, uint32_t from, uint32_t to,
  * false when that run was resent already). */
 bool tcp_sb_last_unsacked(const struct tcp_conn *c, uint32_t *seq,
 			  uint32_t *len, bool fresh);
+/* tcp_output's part with SACK: resend lost runs first (NextSeg rule 1)
+ * while pipe < cwnd, turning a go-back into "the rest is lost"; the
+ * segments sent. Then, after new data, the rescue (rule 4), once per
+ * recovery. */
+unsigned tcp_sb_resend_lost(struct tcp_conn *c);
+void tcp_sb_rescue(struct tcp_conn *c);
 /* For resending from seq: the first byte at or after it not SACKed,
  * and *len cut to stop before the next SACKed range. */
 uint32_t tcp_sack_skip(const struct tcp_conn *c, uint32_t seq, uint32_t *len);

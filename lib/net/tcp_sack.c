@@ -362,6 +362,62 @@ bool tcp_sb_last_unsacked(const struct tcp_conn *c, uint32_t *seq,
 	return false;
 }
 
+/* ---- sending from it ----------------------------------------------------- */
+
+/*
+ * With SACK, resend the lost runs of the scoreboard first (RFC 6675
+ * NextSeg rule 1), as far as cwnd - pipe allows; a go-back (a reopened
+ * window, a lowered MSS) becomes "all of it lost" here, so it is paced by
+ * pipe too. Returns the segments sent (tcp_output's burst).
+ */
+unsigned tcp_sb_resend_lost(struct tcp_conn *c)
+{
+	uint32_t seq, len;
+	unsigned n = 0;
+
+	if (seq_lt(c->snd_nxt, c->snd_max)) {
+		tcp_sb_mark_lost(c, c->snd_nxt, c->snd_max, false);
+		c->snd_nxt = c->snd_max;
+	}
+	while (n < TCP_TX_BURST && tcp_sb_next_lost(c, &seq, &len)) {
+		uint32_t pipe = tcp_sb_pipe(c);
+		if (pipe >= c->cwnd || c->cwnd - pipe < len)
+			break;
+		if (tcp_send_data_at(c, seq, len) == 0)
+			break;
+		if (c->in_recovery)
+			tcp_stats.fast_retransmits++;
+		n++;
+		tcp_rtx_arm(c);
+	}
+	return n;
+}
+
+/*
+ * RFC 6675 NextSeg rule 4, once per recovery: nothing lost is left to
+ * resend and no new data can go, but cwnd has room: resend the last
+ * segment not SACKed, so that a loss at the tail draws a SACK. Not when
+ * that segment is itself a retransmission, just sent: a second copy at
+ * once is not what the rule is for (the loss probe covers that case).
+ */
+void tcp_sb_rescue(struct tcp_conn *c)
+{
+	uint32_t seq, len, pipe = tcp_sb_pipe(c);
+	uint32_t off = c->snd_nxt - c->snd_una, unsent = tcp_unsent(c);
+	uint32_t room = c->snd_wnd > off ? c->snd_wnd - off : 0;
+
+	if (unsent > 0 && room >= (unsent < c->mss ? unsent : c->mss))
+		return; /* new data can go: rule 2 */
+	if (!c->in_recovery || !seq_lt(c->rescue, c->recover) ||
+	    pipe >= c->cwnd || c->cwnd - pipe < c->mss ||
+	    tcp_sb_next_lost(c, &seq, &len) ||
+	    !tcp_sb_last_unsacked(c, &seq, &len, true))
+		return;
+	c->rescue = c->recover;
+	tcp_stats.rescue_rtx++;
+	(void)tcp_send_data_at(c, seq, len);
+}
+
 uint32_t tcp_sack_skip(const struct tcp_conn *c, uint32_t seq, uint32_t *len)
 {
 	for (unsigned i = 0; i < c->nsb; i++) {
