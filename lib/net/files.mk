@@ -25,6 +25,7 @@ NET_TCP_SRCS = \
 	lib/net/tcp_in.c \
 	lib/net/tcp_out.c \
 	lib/net/tcp_pool.c \
+	lib/net/tcp_rack.c \
 	lib/net/tcp_reasm.c \
 	lib/net/tcp_sack.c \
 	lib/net/tcp_send_close.c \

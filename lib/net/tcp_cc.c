@@ -2,9 +2,17 @@
  * TCP congestion control: slow start and congestion avoidance (RFC 5681)
  * with appropriate byte counting (RFC 3465, L = 2*SMSS), an initial window
  * of 10 segments (RFC 6928), growth only while cwnd is used (RFC 7661 in
- * spirit), and NewReno fast retransmit and fast recovery (RFC 6582). Without
- * SACK, NewReno is what recovers several losses in one window without waiting
- * for the retransmission timer.
+ * spirit).
+ *
+ * Recovery without SACK: NewReno fast retransmit and fast recovery (RFC
+ * 6582), what recovers several losses in one window without waiting for
+ * the retransmission timer. With SACK: recovery starts when RACK
+ * (tcp_rack.c) deems a segment lost, the lost runs are resent ahead of new
+ * data (tcp_output) while pipe (tcp_sack.c) is below cwnd, and cwnd is set
+ * on every ACK by Proportional Rate Reduction (RFC 6937, with the
+ * slow-start reduction bound): the flight shrinks to ssthresh over one
+ * round trip rather than stopping dead, as RFC 6675's pipe < cwnd alone
+ * would, or not shrinking at all.
  */
 #include "tcp_int.h"
 
@@ -40,30 +48,19 @@ void tcp_cc_init(struct tcp_conn *c)
 }
 
 /*
- * In recovery, resend the next hole: with SACK the first one at or past
- * rtx_next that has SACKed data above it; without, the first
- * unacknowledged segment (NewReno). True when something was sent.
+ * NewReno (no SACK): resend the first unacknowledged segment (fast
+ * retransmit, and once per partial ACK).
  */
-static bool resend_hole(struct tcp_conn *c, bool newreno)
+static void resend_first(struct tcp_conn *c)
 {
-	uint32_t seq = c->snd_una, len = c->mss;
-
-	if (seq_lt(c->rtx_next, c->snd_una))
-		c->rtx_next = c->snd_una;
-	if (c->nsb > 0) {
-		if (!tcp_sack_next_hole(c, c->rtx_next, &seq, &len))
-			return false;
-	} else if (!newreno) {
-		return false;
-	}
 	tcp_stats.fast_retransmits++;
-	tcp_send_data_at(c, seq, len);
-	c->rtx_next = seq + len;
-	return true;
+	(void)tcp_send_data_at(c, c->snd_una, c->mss);
 }
 
 void tcp_cc_ack(struct tcp_conn *c, uint32_t acked)
 {
+	if (c->in_recovery && c->sack_ok)
+		return; /* tcp_cc_sack */
 	if (c->in_recovery) {
 		if (seq_ge(c->snd_una, c->recover)) {
 			/* RFC 6582 3.2 step 3: full ACK, leave recovery with
@@ -78,11 +75,8 @@ void tcp_cc_ack(struct tcp_conn *c, uint32_t acked)
 			return;
 		}
 		/* Step 4: partial ACK. Retransmit the first unacknowledged
-		 * segment (with SACK: the next hole), deflate by what was
-		 * acked, add one SMSS back. */
-		if (c->nsb == 0)
-			c->rtx_next = c->snd_una;
-		(void)resend_hole(c, true);
+		 * segment, deflate by what was acked, add one SMSS back. */
+		resend_first(c);
 		c->cwnd = c->cwnd > acked ? c->cwnd - acked : c->mss;
 		if (acked >= c->mss)
 			c->cwnd += c->mss;
@@ -141,13 +135,20 @@ static unsigned dup_thresh(const struct tcp_conn *c)
 void tcp_cc_dupack(struct tcp_conn *c)
 {
 	c->dupacks++;
+	if (c->sack_ok) {
+		/* RACK decides from the SACK blocks; a peer that negotiated
+		 * SACK but sends none gets RFC 6675's DupThresh rule: the
+		 * first segment is lost (tcp_cc_sack starts recovery). */
+		if (c->dupacks >= dup_thresh(c) && tcp_sack_bytes(c) == 0 &&
+		    !c->in_recovery && seq_ge(c->snd_una, c->recover))
+			tcp_sb_mark_lost(c, c->snd_una, c->snd_una + c->mss,
+					 false);
+		return;
+	}
 	if (c->in_recovery) {
-		/* Each duplicate means a segment has left the network: resend
-		 * a hole the peer's SACKs show (one for one), or else inflate
-		 * (RFC 6582 3.2 step 3, RFC 5681 3.2 step 4) to let new data
-		 * out. */
-		if (resend_hole(c, false))
-			return;
+		/* Each duplicate means a segment has left the network:
+		 * inflate (RFC 6582 3.2 step 3, RFC 5681 3.2 step 4) to let
+		 * new data out. */
 		c->cwnd += c->mss;
 		if (c->cwnd > TCP_CWND_MAX)
 			c->cwnd = TCP_CWND_MAX;
@@ -165,10 +166,68 @@ void tcp_cc_dupack(struct tcp_conn *c)
 	c->recover = c->snd_max;
 	c->in_recovery = true;
 	c->rtt_timing = false; /* Karn */
-	c->rtx_next = c->snd_una;
-	(void)resend_hole(c, true);
+	resend_first(c);
 	c->cwnd = c->ssthresh + 3u * c->mss;
 	tcp_rtx_restart(c);
+}
+
+void tcp_cc_enter_recovery(struct tcp_conn *c)
+{
+	c->ssthresh = half_flight(c);
+	c->recover = c->snd_max;
+	c->in_recovery = true;
+	c->rescue = c->snd_una; /* RFC 6675 RescueRxt: none yet */
+	c->prr_delivered = 0;
+	c->prr_out = 0;
+	c->recover_fs = c->snd_max - c->snd_una;
+	c->bytes_acked = 0;
+	tcp_stats.recoveries++;
+}
+
+void tcp_cc_sack(struct tcp_conn *c, uint32_t delivered, bool lost)
+{
+	bool first = false;
+
+	if (c->in_recovery && seq_ge(c->snd_una, c->recover)) {
+		/* RFC 6937: at the end of recovery, cwnd = ssthresh. */
+		c->in_recovery = false;
+		c->dupacks = 0;
+		c->cwnd = c->ssthresh;
+	}
+	/* A loss starts recovery once per window (RFC 6675 5: not before
+	 * the cumulative ACK passes the previous recovery point, which after
+	 * a timeout is what was sent before it). */
+	if (!c->in_recovery && lost && seq_ge(c->snd_una, c->recover)) {
+		tcp_cc_enter_recovery(c);
+		first = true;
+	}
+	if (!c->in_recovery)
+		return;
+	/* RFC 6937 3: PRR with the slow-start reduction bound. */
+	c->prr_delivered += delivered;
+	uint32_t pipe = tcp_sb_pipe(c);
+	int64_t sndcnt;
+	if (pipe > c->ssthresh) {
+		uint64_t fs = c->recover_fs ? c->recover_fs : 1;
+		sndcnt = (int64_t)(((uint64_t)c->prr_delivered * c->ssthresh +
+				    fs - 1) /
+				   fs) -
+			 c->prr_out;
+	} else {
+		int64_t lim = (int64_t)c->prr_delivered - c->prr_out;
+		if (lim < (int64_t)delivered)
+			lim = delivered;
+		lim += c->mss;
+		sndcnt = (int64_t)(c->ssthresh - pipe);
+		if (sndcnt > lim)
+			sndcnt = lim;
+	}
+	/* The fast retransmit itself always goes (RFC 6675 (4.3)). */
+	if (first && sndcnt < (int64_t)c->mss)
+		sndcnt = c->mss;
+	if (sndcnt < 0)
+		sndcnt = 0;
+	c->cwnd = pipe + (uint32_t)sndcnt;
 }
 
 void tcp_cc_timeout(struct tcp_conn *c)
@@ -176,7 +235,6 @@ void tcp_cc_timeout(struct tcp_conn *c)
 	c->ssthresh = half_flight(c);
 	c->cwnd = c->mss;	 /* loss window, RFC 5681 3.1 */
 	c->recover = c->snd_max; /* RFC 6582 4.1 */
-	c->rtx_next = c->snd_una;
 	c->in_recovery = false;
 	c->dupacks = 0;
 	c->bytes_acked = 0;

@@ -491,6 +491,8 @@ static const struct {
 	ST(ooo_dropped),     ST(icmp_in),	 ST(icmp_ignored),
 	ST(pmtu_lowered),    ST(dup_segs),	 ST(keepalive_probes),
 	ST(timeouts),	     ST(snd_pool_empty), ST(drop_rcv_pool_low),
+	ST(rack_lost),	     ST(loss_probes),	 ST(rescue_rtx),
+	ST(sb_merges),	     ST(recoveries),	 ST(dsacks),
 };
 
 void tcp_stats_log(void)

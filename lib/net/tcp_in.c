@@ -131,16 +131,19 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_hdr *h)
 		return false;
 	}
 	uint32_t wnd = (uint32_t)h->window << c->snd_ws;
+	bool dsack = false;
 	if (seq_gt(ack, c->snd_una)) {
 		uint32_t acked = ack - c->snd_una;
 		uint32_t data = acked < c->queued ? acked : c->queued;
-		if (c->rtt_timing && seq_gt(ack, c->rtt_seq)) {
+		uint32_t sacked = 0;
+		if (c->rtt_timing && seq_gt(ack, c->rtt_seq) && !c->sack_ok) {
 			tcp_rtt_sample(c, loop_now() - c->rtt_start);
 			c->rtt_timing = false;
 		}
 		c->snd_una = ack;
 		tcp_sndq_pop(c, data);
-		(void)tcp_sack_update(c, &h->opts);
+		if (c->sack_ok)
+			sacked = tcp_sack_update(c, &h->opts, &dsack);
 		if (seq_lt(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
 		c->retries = 0;
@@ -149,19 +152,29 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_hdr *h)
 			c->close_deadline = loop_now() + TCP_CLOSE_TIMEOUT_NS;
 		tcp_cc_ack(c, acked);
 		tcp_rtx_restart(c);
+		if (c->sack_ok) {
+			tcp_cc_sack(c, acked + sacked, tcp_rack_detect(c));
+			tcp_tlp_ack(c, dsack);
+			tcp_tlp_arm(c, true);
+		}
 		if (data > 0)
 			tcp_notify_writable(c);
 		if (c->finished)
 			return false;
-	} else if (ack == c->snd_una && wnd != 0 && c->snd_max != c->snd_una) {
+	} else if (ack == c->snd_una && c->snd_max != c->snd_una) {
 		/* RFC 5681 2: a duplicate ACK (no data, no SYN or FIN, the
 		 * same window), or with SACK one reporting new SACKed bytes
 		 * (RFC 6675 2), data or not. Not with a zero window: those
 		 * are the answers to our window probes. */
-		bool newsack = tcp_sack_update(c, &h->opts);
-		if (newsack || (h->payload.len == 0 && wnd == c->snd_wnd &&
-				!(h->flags & (TCP_FLAG_SYN | TCP_FLAG_FIN))))
+		uint32_t sacked =
+			c->sack_ok ? tcp_sack_update(c, &h->opts, &dsack) : 0;
+		if (wnd != 0 && (sacked > 0 ||
+				 (h->payload.len == 0 && wnd == c->snd_wnd &&
+				  !(h->flags & (TCP_FLAG_SYN | TCP_FLAG_FIN)))))
 			tcp_cc_dupack(c);
+		if (c->sack_ok)
+			tcp_cc_sack(c, sacked,
+				    tcp_rack_detect(c) || tcp_sb_lost_bytes(c));
 	}
 	/* Window update (RFC 9293 3.10.7.4: SND.WL1/WL2 order them). */
 	if (seq_ge(ack, c->snd_una) &&

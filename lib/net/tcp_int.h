@@ -9,16 +9,21 @@
  *                for synchronized states, RFC 5961 checks; tcp_icmp_error
  *   tcp_hs.c     the handshake: SYNs to listeners, SYN-SENT, options
  *   tcp_reasm.c  receive queues: in order (rq) and out of order (ooo)
- *   tcp_sack.c   SACK (RFC 2018): our blocks, the peer's scoreboard
+ *   tcp_sack.c   SACK (RFC 2018): our blocks; the sender's scoreboard of
+ *                what is in flight, SACKed or lost (RFC 6675)
+ *   tcp_rack.c   loss detection by time with SACK (RACK, RFC 8985), the
+ *                tail loss probe (TLP), RTT samples from the scoreboard
  *   tcp_out.c    building and sending segments: data, SYN, FIN, ACK, RST,
- *                window updates, zero-window probes
+ *                window updates, zero-window probes (with SACK, lost runs
+ *                first: tcp_sack.c)
  *   tcp_timer.c  retransmission (RFC 6298, restarted lazily), persist,
  *                delayed ACK and the end-of-batch ACK, keep-alive, close
  *                timeout, the deferred rest of a burst (TCP_TX_BURST)
- *   tcp_cc.c     congestion control: slow start, congestion avoidance,
- *                fast retransmit and NewReno recovery (RFC 5681, RFC 6582),
- *                limited transmit (RFC 3042), early retransmit (RFC 5827);
- *                with SACK, holes resent from the scoreboard
+ *   tcp_cc.c     congestion control: slow start, congestion avoidance;
+ *                without SACK fast retransmit and NewReno recovery (RFC
+ *                5681, RFC 6582), limited transmit (RFC 3042), early
+ *                retransmit (RFC 5827); with SACK, recovery entered on
+ *                RACK's losses and paced by PRR (RFC 6937)
  *   tcp_api.c    include/kiln/tcp.h: send buffer, receive delivery, closing
  *   tcp_pool.c   the connection and send-chunk pools, sized at start
  *
@@ -89,7 +94,13 @@
 #define TCP_DEFAULT_MSS	   536u /* without the option (RFC 9293 3.7.1) */
 #define TCP_MIN_MSS	   88u	/* floor for PMTUD-lowered MSS */
 #define TCP_INIT_CWND_SEGS 10u	/* RFC 6928 */
-#define TCP_SB_MAX	   8u	/* SACK scoreboard ranges (tcp_sack.c) */
+#define TCP_SACK_RUNS	   8u	/* out-of-order runs our SACK blocks name */
+/*
+ * Sender scoreboard entries (tcp_sack.c): runs of sequence space with one
+ * state and one send time. A flight of TCP_SND_BUF (45 segments) at 10%
+ * loss uses about a dozen; when full, neighbours are merged (see there).
+ */
+#define TCP_SB_MAX 32u
 
 /*
  * The pools (tcp_pool.c). TCP_MAX_CONNS and TCP_SND_BUF above are the
@@ -183,6 +194,20 @@ static inline void tcp_nb_skip(struct netbuf *nb, uint32_t n)
  */
 #define TCP_SWS_THRESH(c) ((uint32_t)(c)->rcv_mss)
 
+/*
+ * One run of the sender's scoreboard (tcp_sack.c): [left, right) of
+ * sequence space (data, and the FIN), last sent at xmit (microseconds).
+ * In flight unless SACKED or LOST.
+ */
+struct tcp_sbe {
+	uint32_t left, right;
+	uint32_t xmit;
+	uint8_t flags;
+};
+#define TCP_SBE_SACKED 1u /* the peer holds it */
+#define TCP_SBE_LOST   2u /* deemed lost and not sent since */
+#define TCP_SBE_RTX    4u /* sent more than once (Karn: no RTT sample) */
+
 /* One piece of the send queue. */
 struct tcp_sseg {
 	const uint8_t *p; /* NULL: the next len bytes of the copy ring */
@@ -270,11 +295,30 @@ struct tcp_conn {
 	unsigned ack_pending; /* full segments received since our last ACK */
 	bool ack_now;	      /* an ACK is due at the end of this input */
 
-	/* SACK (tcp_sack.c): both offered it; the peer's scoreboard */
+	/* SACK (tcp_sack.c): both offered it; the sender's scoreboard, which
+	 * covers [snd_una, snd_max) in order once data has been sent */
 	bool sack_ok;
 	unsigned nsb;
-	struct tcp_sack sb[TCP_SB_MAX];
-	uint32_t rtx_next; /* in recovery: holes below it were resent */
+	struct tcp_sbe sb[TCP_SB_MAX];
+
+	/* RACK-TLP (tcp_rack.c), times in microseconds (loop_now / 1000,
+	 * modulo 2^32: only differences are used) */
+	uint32_t xmit_last; /* the latest send time on the scoreboard */
+	uint32_t rack_xmit; /* send time of the latest delivered segment */
+	uint32_t rack_end;  /* and its end */
+	uint32_t rack_rtt;  /* its RTT */
+	uint32_t rack_fack; /* highest end delivered (SACKed or acked) */
+	uint32_t min_rtt;   /* 0: none yet */
+	bool rack_valid;    /* rack_xmit has been set */
+	bool reordering;    /* a segment came in below rack_fack */
+	bool tlp_out;	    /* a loss probe awaits its answer */
+	bool tlp_rtx;	    /* ... and it was a retransmission */
+	uint32_t tlp_high;  /* snd_max when it was sent */
+	uint32_t rescue;    /* RFC 6675 RescueRxt: recover when done */
+	uint32_t prr_delivered, prr_out, recover_fs; /* RFC 6937 */
+	struct loop_timer rack_t; /* reordering window or loss probe */
+	bool rack_t_probe;	  /* rack_t is the loss probe, due at: */
+	uint64_t probe_deadline;  /* (moved lazily, as rtx_deadline) */
 
 	/* congestion control (tcp_cc.c) */
 	uint32_t cwnd, ssthresh, recover;
@@ -324,6 +368,8 @@ struct tcp_stats {
 	uint64_t dup_segs, keepalive_probes, timeouts;
 	uint64_t snd_pool_empty;    /* tcp_send cut short: no free send chunk */
 	uint64_t drop_rcv_pool_low; /* data dropped: netbufs at the reserve */
+	uint64_t rack_lost, loss_probes, rescue_rtx, sb_merges;
+	uint64_t recoveries, dsacks;
 };
 
 extern struct tcp_stats tcp_stats;
@@ -454,8 +500,9 @@ void tcp_output(struct tcp_conn *c);
 void tcp_send_ack(struct tcp_conn *c);
 /* SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), at iss. */
 void tcp_send_syn(struct tcp_conn *c);
-/* One segment of up to len bytes at seq (a retransmission or a probe). */
-void tcp_send_data_at(struct tcp_conn *c, uint32_t seq, uint32_t len);
+/* One segment of up to len bytes at seq (a retransmission or a probe);
+ * the sequence space it used (0: no buffer). */
+uint32_t tcp_send_data_at(struct tcp_conn *c, uint32_t seq, uint32_t len);
 /* RST with seq (and ack when with_ack) for the given 4-tuple. */
 void tcp_send_rst(uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport,
 		  uint32_t seq, uint32_t ack, bool with_ack);
@@ -501,6 +548,12 @@ void tcp_life_arm(struct tcp_conn *c);
 void tcp_cc_init(struct tcp_conn *c);
 /* A new ACK acknowledging `acked` bytes; may retransmit (partial ACK). */
 void tcp_cc_ack(struct tcp_conn *c, uint32_t acked);
+/* With SACK, after every ACK that delivered `delivered` bytes (acked or
+ * newly SACKed) and after loss detection: enter recovery when RACK found
+ * a loss, leave it, set cwnd by PRR (RFC 6937). */
+void tcp_cc_sack(struct tcp_conn *c, uint32_t delivered, bool lost);
+/* RFC 5681 eq. 4 and recovery entry (the TLP's loss response too). */
+void tcp_cc_enter_recovery(struct tcp_conn *c);
 /* What may be in flight: min(cwnd (+ limited transmit), peer window). */
 uint32_t tcp_cc_window(const struct tcp_conn *c);
 /* A duplicate ACK (RFC 5681 2); may fast-retransmit. */
@@ -513,18 +566,66 @@ void tcp_cc_timeout(struct tcp_conn *c);
 /* The SACK blocks for an ACK now (at most max, the latest run first). */
 unsigned tcp_sack_blocks(const struct tcp_conn *c, struct tcp_sack *out,
 			 unsigned max);
-/* Prune the scoreboard below snd_una and add the peer's blocks in o;
- * true when they reported bytes not SACKed before. */
-bool tcp_sack_update(struct tcp_conn *c, const struct tcp_opts *o);
-/* Bytes on the scoreboard. */
+/* [seq, seq + len) went out at now (us): a new run, or a resend of runs
+ * already there (no longer lost, marked RTX). SACK connections only. */
+void tcp_sb_sent(struct tcp_conn *c, uint32_t seq, uint32_t len, uint32_t now);
+/*
+ * An ACK: drop what snd_una passed and mark the peer's blocks in o as
+ * SACKed. Each run newly delivered (acknowledged or SACKed for the first
+ * time) is reported to tcp_rack_delivered. Returns the bytes newly
+ * SACKed; *dsack is set when the first block is a D-SACK (RFC 2883).
+ */
+uint32_t tcp_sack_update(struct tcp_conn *c, const struct tcp_opts *o,
+			 bool *dsack);
+/* Bytes on the scoreboard by state. */
 uint32_t tcp_sack_bytes(const struct tcp_conn *c);
-/* The first hole at or after from (and snd_una) with SACKed data above
- * it: true and *seq, *len (at most one MSS). */
-bool tcp_sack_next_hole(const struct tcp_conn *c, uint32_t from, uint32_t *seq,
-			uint32_t *len);
+uint32_t tcp_sb_pipe(const struct tcp_conn *c);
+uint32_t tcp_sb_lost_bytes(const struct tcp_conn *c);
+/* RFC 6675 NextSeg (1): the first lost run, at most one MSS of it. */
+bool tcp_sb_next_lost(const struct tcp_conn *c, uint32_t *seq, uint32_t *len);
+/* Mark the runs in [from, to) not SACKed as lost (a retransmission
+ * timeout: all of them); with forget, the SACKed state goes too (the peer
+ * reneged). */
+void tcp_sb_mark_lost(struct tcp_conn *c, uint32_t from, uint32_t to,
+		      bool forget);
+/* The last MSS of the highest run neither SACKed nor lost (with fresh:
+ * false when that run was resent already). */
+bool tcp_sb_last_unsacked(const struct tcp_conn *c, uint32_t *seq,
+			  uint32_t *len, bool fresh);
+/* tcp_output's part with SACK: resend lost runs first (NextSeg rule 1)
+ * while pipe < cwnd, turning a go-back into "the rest is lost"; the
+ * segments sent. Then, after new data, the rescue (rule 4), once per
+ * recovery. */
+unsigned tcp_sb_resend_lost(struct tcp_conn *c);
+void tcp_sb_rescue(struct tcp_conn *c);
 /* For resending from seq: the first byte at or after it not SACKed,
  * and *len cut to stop before the next SACKed range. */
 uint32_t tcp_sack_skip(const struct tcp_conn *c, uint32_t seq, uint32_t *len);
+
+/* ---- tcp_rack.c --------------------------------------------------------- */
+
+static inline uint32_t tcp_now_us(void)
+{
+	return (uint32_t)(loop_now() / 1000);
+}
+void tcp_rack_init(struct tcp_conn *c);
+/* A run newly delivered: RACK's latest segment, min RTT, reordering;
+ * the ACK's RTT sample, taken by tcp_rack_ack_done once the ACK has been
+ * read (RFC 6298 with Karn: never from a run sent twice). */
+void tcp_rack_delivered(struct tcp_conn *c, uint32_t end, uint32_t xmit,
+			bool rtx);
+void tcp_rack_ack_done(struct tcp_conn *c);
+/* RACK's loss detection (RFC 8985 6.2): mark runs sent before the latest
+ * delivered one and older than its RTT plus the reordering window as
+ * lost; arm the reordering timer for the rest. True when any is lost. */
+bool tcp_rack_detect(struct tcp_conn *c);
+/* After an ACK or a send: arm the loss probe if none is armed (restart:
+ * also if one is, after new data or an ACK of new data, RFC 8985 7.2), or
+ * stop it when nothing is in flight. */
+void tcp_tlp_arm(struct tcp_conn *c, bool restart);
+/* An ACK at or past tlp_high ends a probe episode (RFC 8985 7.4). */
+void tcp_tlp_ack(struct tcp_conn *c, bool dsack);
+void tcp_rack_cancel(struct tcp_conn *c);
 
 /* ---- tcp_api.c ---------------------------------------------------------- */
 

@@ -463,19 +463,23 @@ static uint32_t send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len)
 		tcp_stats.retransmits++;
 	}
 	emit(c, nb, seq, flags);
+	if (c->sack_ok)
+		tcp_sb_sent(c, seq, used, tcp_now_us());
+	if (c->in_recovery)
+		c->prr_out += used;
 	if (seq_gt(seq + used, c->snd_max))
 		c->snd_max = seq + used;
 	return used;
 }
 
-void tcp_send_data_at(struct tcp_conn *c, uint32_t seq, uint32_t len)
+uint32_t tcp_send_data_at(struct tcp_conn *c, uint32_t seq, uint32_t len)
 {
 	uint32_t off = seq - c->snd_una;
 	uint32_t avail = off < c->queued ? c->queued - off : 0;
 
 	if (len > avail)
 		len = avail;
-	(void)send_segment(c, seq, len);
+	return send_segment(c, seq, len);
 }
 
 static bool can_send_data(const struct tcp_conn *c)
@@ -512,12 +516,15 @@ static uint32_t tso_cap(const struct tcp_conn *c, uint32_t mss)
 void tcp_output(struct tcp_conn *c)
 {
 	unsigned burst = 0;
+	bool sent_new = false;
 
 	if (c->finished || !can_send_data(c)) {
 		if (c->ack_now && c->state != TCP_CLOSED)
 			tcp_send_ack(c);
 		return;
 	}
+	if (c->sack_ok)
+		burst = tcp_sb_resend_lost(c);
 	for (;;) {
 		uint32_t off = c->snd_nxt - c->snd_una;
 		uint32_t unsent = off < c->queued ? c->queued - off : 0;
@@ -526,6 +533,16 @@ void tcp_output(struct tcp_conn *c)
 		uint32_t wnd = tcp_cc_window(c);
 		uint32_t flight = c->snd_nxt - c->snd_una;
 		uint32_t usable = wnd > flight ? wnd - flight : 0;
+		if (c->sack_ok) {
+			/* RFC 6675: what is in flight is pipe, not
+			 * SND.NXT - SND.UNA; the peer's window still counts
+			 * from SND.UNA. */
+			uint32_t pipe = tcp_sb_pipe(c);
+			uint32_t cc = c->cwnd > pipe ? c->cwnd - pipe : 0;
+			uint32_t pw =
+				c->snd_wnd > flight ? c->snd_wnd - flight : 0;
+			usable = cc < pw ? cc : pw;
+		}
 		uint32_t len = unsent;
 		/* Room for SACK blocks while we hold out-of-order data. */
 		uint32_t mss = c->sack_ok && c->ooo ? c->mss - 36u : c->mss;
@@ -567,10 +584,15 @@ void tcp_output(struct tcp_conn *c)
 		uint32_t used = send_segment(c, c->snd_nxt, len);
 		if (used == 0)
 			break;
+		sent_new = sent_new || !rtx;
 		c->snd_nxt += used;
 		tcp_rtx_arm(c);
 		if (used == len && len == 0)
 			break; /* a bare FIN */
+	}
+	if (c->sack_ok) {
+		tcp_sb_rescue(c);
+		tcp_tlp_arm(c, sent_new);
 	}
 	if (c->ack_now)
 		tcp_send_ack(c);

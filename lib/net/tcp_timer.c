@@ -23,6 +23,7 @@ void tcp_timers_init(struct tcp_conn *c)
 	loop_timer_init(&c->life_t, life_fire, c);
 	loop_defer_init(&c->ack_d, ack_run, c);
 	loop_defer_init(&c->out_d, out_run, c);
+	tcp_rack_init(c);
 }
 
 void tcp_timers_cancel(struct tcp_conn *c)
@@ -32,6 +33,7 @@ void tcp_timers_cancel(struct tcp_conn *c)
 	loop_timer_cancel(&c->life_t);
 	loop_defer_cancel(&c->ack_d);
 	loop_defer_cancel(&c->out_d);
+	tcp_rack_cancel(c);
 	c->rtx_mode = TCP_RTX_NONE;
 }
 
@@ -205,9 +207,22 @@ static void rtx_fire(struct loop_timer *t, void *arg)
 		return;
 	}
 	tcp_cc_timeout(c);
-	/* Go back to the earliest unacknowledged segment; what follows is
-	 * resent as the (slow-starting) window allows. */
-	c->snd_nxt = c->snd_una;
+	if (c->sack_ok) {
+		/* RFC 6675 5.1: everything not SACKed is lost and resent,
+		 * lost runs first, as the slow-starting window allows; RACK
+		 * goes on finding lost retransmissions meanwhile. SACKed data
+		 * is kept unless the peer shows it reneged: its ACK stops at
+		 * the start of a SACKed run (RFC 2018 8). */
+		bool renege = c->nsb > 0 && (c->sb[0].flags & TCP_SBE_SACKED) &&
+			      c->sb[0].left == c->snd_una;
+		tcp_sb_mark_lost(c, c->snd_una, c->snd_max, renege);
+		tcp_rack_cancel(c);
+		c->tlp_out = false;
+	} else {
+		/* Go back to the earliest unacknowledged segment; what
+		 * follows is resent as the (slow-starting) window allows. */
+		c->snd_nxt = c->snd_una;
+	}
 	tcp_output(c);
 	tcp_rtx_arm(c);
 }

@@ -309,6 +309,13 @@ static void script(struct loop_timer *t, void *arg)
 		 false);
 	CHECK("TIME-WAIT: a retransmitted FIN is ACKed again",
 	      last_seg(&h) && h.ack == peer_seq);
+	fakenet_clear();
+	send_seg(peer_seq, fin + 1, TCP_FLAG_RST, NULL, 0, false);
+	send_seg(peer_seq, fin + 1, TCP_FLAG_RST | TCP_FLAG_ACK, NULL, 0,
+		 false);
+	CHECK("TIME-WAIT ignores RSTs, even at RCV.NXT (RFC 1337): kept, "
+	      "nothing sent",
+	      tcp_conn_count() == 1 && !last_seg(&h));
 	WAIT(TCP_TIMEWAIT_NS / TCP_MS + 1000);
 	{ /* the ARP entry has expired meanwhile: the peer asks again */
 		uint8_t f[128];
