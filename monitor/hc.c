@@ -98,6 +98,7 @@ static __attribute__((noreturn)) void hc_halt(struct monitor *m, uint32_t gpa)
 			write_all(2, (const uint8_t *)"\n", 1);
 	}
 	net_report(m);
+	prof_report(m);
 	mon_exit(h.status);
 }
 

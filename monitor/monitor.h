@@ -152,6 +152,13 @@ int block_open(struct dev *d);
 void block_info(struct monitor *m, uint32_t gpa);
 void block_io(struct monitor *m, unsigned call, uint32_t gpa);
 
+/* prof.c: --prof, a sampling profile of the guest's code. */
+extern int prof_on;
+int prof_start(void);
+void prof_enter(void);
+int prof_leave(struct monitor *m, int interrupted);
+void prof_report(struct monitor *m);
+
 /* seccomp.c: the allow-list, installed just before the first KVM_RUN. */
 int seccomp_install(const struct monitor *m);
 
