@@ -173,6 +173,7 @@ static int attach_devices(struct monitor *m, const struct opts *o)
 			net ? "net" : "block");
 		return -1;
 	}
+	m->nnet = inet;
 	for (unsigned i = 0; i < m->ndevs; i++)
 		if ((m->devs[i].kind == KVM_DEV_NET
 			     ? net_open(&m->devs[i])

@@ -116,6 +116,7 @@ struct monitor {
 	struct layout lay;
 	struct dev devs[KVM_MAX_DEVS];
 	unsigned ndevs;
+	unsigned nnet; /* of which net devices */
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
 	size_t run_size;
@@ -147,6 +148,7 @@ int net_poll(struct monitor *m, uint64_t timeout_ns, uint64_t *ready);
 void net_info(struct monitor *m, uint32_t gpa);
 void net_send(struct monitor *m, uint32_t gpa);
 void net_recv(struct monitor *m, uint32_t gpa);
+void net_io(struct monitor *m, uint32_t gpa);
 void net_report(const struct monitor *m);
 int block_open(struct dev *d);
 void block_info(struct monitor *m, uint32_t gpa);

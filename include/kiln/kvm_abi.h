@@ -69,7 +69,8 @@
  * resumes the guest after the `out` instruction. A bad address, a bad
  * length or an unknown call ends the guest with a message naming the call
  * and the address: the monitor treats the guest as hostile. Calls never
- * block except KVM_HC_POLL, which waits up to its deadline.
+ * block except KVM_HC_POLL and KVM_HC_NET_IO, which wait up to their
+ * deadline.
  *
  * Every struct has fixed-size fields, natural alignment, and no implicit
  * padding, so the layout is the same for both compilers and both sides.
@@ -82,7 +83,7 @@
 #include <stdint.h>
 #endif
 
-#define KVM_ABI_VERSION 2
+#define KVM_ABI_VERSION 3
 
 /* I/O port of call n is KVM_HC_PORT_BASE + n. */
 #define KVM_HC_PORT_BASE 0x500
@@ -114,6 +115,7 @@ enum kvm_hc {
 	KVM_HC_BLOCK_READ = 8,
 	KVM_HC_BLOCK_WRITE = 9,
 	KVM_HC_BLOCK_FLUSH = 10, /* struct kvm_hc_block_io: dev IN, ret OUT */
+	KVM_HC_NET_IO = 11,
 	KVM_HC_COUNT
 };
 #endif
@@ -273,6 +275,23 @@ struct kvm_hc_net_recv {
 	uint32_t more;	   /* OUT */
 	int32_t ret;	   /* OUT: 0 or -errno */
 	uint32_t reserved;
+};
+
+/*
+ * One exit for a whole pass of a guest's loop over a net device, where
+ * exits are dear (this project's nested KVM: 10-20 us each): send tx (as
+ * NET_SEND), then receive into rx (as NET_RECV); when that receives
+ * nothing and timeout_ns is not 0, wait as POLL does and, should rx.dev
+ * then have input, receive again. Either batch may be empty (count 0;
+ * its dev is then not looked at). ready is POLL's mask after all that:
+ * bit rx.dev set exactly when rx.more is; for other devices, whether they
+ * have input. Version 3 of the ABI added this call.
+ */
+struct kvm_hc_net_io {
+	uint64_t timeout_ns; /* IN: as POLL's; 0 = do not wait */
+	uint64_t ready;	     /* OUT: as POLL's */
+	struct kvm_hc_net_send tx;
+	struct kvm_hc_net_recv rx;
 };
 
 struct kvm_hc_block_info {
