@@ -86,14 +86,16 @@ void direct_stats_print(void)
 
 		add(&l,
 		    "stats: %s tap %s rx_frames=%llu rx_bytes=%llu "
-		    "rx_drops=%llu tx_frames=%llu tx_bytes=%llu tx_drops=%llu",
+		    "rx_drops=%llu tx_frames=%llu tx_bytes=%llu tx_drops=%llu "
+		    "tx_offload=%llu",
 		    n->name, direct_tap_name(i),
 		    (unsigned long long)n->rx_frames,
 		    (unsigned long long)n->rx_bytes,
 		    (unsigned long long)n->rx_drops,
 		    (unsigned long long)n->tx_frames,
 		    (unsigned long long)n->tx_bytes,
-		    (unsigned long long)n->tx_drops);
+		    (unsigned long long)n->tx_drops,
+		    (unsigned long long)n->tx_offload);
 		direct_tap_drops(i, d);
 		for (size_t k = 0; k < DIRECT_TAP_NDROPS; k++)
 			add(&l, " %s=%llu", tap_drop_names[k],

@@ -35,10 +35,12 @@
 
 struct netbuf {
 	struct netbuf *next; /* batch chain, owned by the buffer's owner */
+	struct netbuf *frag; /* rest of this frame, owned by the frame */
 	uint8_t *buf;	     /* page start, fixed */
 	uint8_t *data;	     /* first byte of data */
 	uint32_t len;	     /* bytes of data */
 	uint32_t user;	     /* free for the owner's use */
+	uint16_t gso_size;   /* TCP segment payload for offload, 0 = none */
 };
 
 /*
@@ -52,7 +54,10 @@ void netbuf_pool_init(unsigned count);
 /* A buffer with headroom NETBUF_HEADROOM and len 0, or NULL when empty. */
 struct netbuf *netbuf_alloc(void);
 
-/* Return a buffer (only one; see netbuf_free_chain). NULL is ignored. */
+/*
+ * Return a frame: the buffer and its frag pieces (one frame only; see
+ * netbuf_free_chain). NULL is ignored.
+ */
 void netbuf_free(struct netbuf *nb);
 void netbuf_free_chain(struct netbuf *nb);
 
@@ -128,12 +133,27 @@ static inline void netbuf_trim(struct netbuf *nb, size_t len)
 		nb->len = (uint32_t)len;
 }
 
-/* Reset to empty with the default headroom. */
+/* The whole frame's length: this buffer's data and its frag pieces'. */
+static inline size_t netbuf_frame_len(const struct netbuf *nb)
+{
+	size_t n = 0;
+
+	for (; nb; nb = nb->frag)
+		n += nb->len;
+	return n;
+}
+
+/*
+ * Reset to empty with the default headroom. The caller must own no frag
+ * pieces any more (free them first): reset forgets them.
+ */
 static inline void netbuf_reset(struct netbuf *nb)
 {
 	nb->data = nb->buf + NETBUF_HEADROOM;
 	nb->len = 0;
 	nb->next = NULL;
+	nb->frag = NULL;
+	nb->gso_size = 0;
 }
 
 #endif /* KILN_NETBUF_H */

@@ -42,6 +42,14 @@ struct netif {
 	const char *name;	     /* the manifest's device name */
 	uint8_t mac[6];		     /* set by the driver */
 	uint16_t mtu;		     /* IP MTU, 1500 unless the device says */
+	/*
+	 * TCP segmentation offload: the largest IPv4 datagram (at most
+	 * 65535) the device takes as one frame with gso_size set and frag
+	 * pieces (netbuf.h), cutting it into MTU-sized segments itself. 0:
+	 * no offload; the stack then sends only single-buffer frames of at
+	 * most the MTU. Set by the driver before net_attach.
+	 */
+	uint32_t tso_max;
 
 	/*
 	 * Set by the stack (net_attach). The driver calls input(nif, chain,
@@ -55,6 +63,7 @@ struct netif {
 	/* Counters kept by the driver. */
 	uint64_t rx_frames, rx_bytes, rx_drops;
 	uint64_t tx_frames, tx_bytes, tx_drops;
+	uint64_t tx_offload; /* of tx_frames, offload frames (gso_size) */
 };
 
 /*

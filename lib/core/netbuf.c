@@ -89,21 +89,30 @@ static struct netbuf_slot *slot_of(struct netbuf *nb)
 	return (struct netbuf_slot *)nb;
 }
 
-void netbuf_free(struct netbuf *nb)
+static void free_one(struct netbuf *nb)
 {
-	struct netbuf_slot *s;
+	struct netbuf_slot *s = slot_of(nb);
 
-	if (!nb)
-		return;
-	s = slot_of(nb);
 	if (s->free)
 		kiln_panic("netbuf_free: double free of buffer %u",
 			   (unsigned)(s - slots));
 	s->free = true;
 	s->nb.next = NULL;
+	s->nb.frag = NULL;
 	s->next_free = free_list;
 	free_list = s;
 	avail++;
+}
+
+void netbuf_free(struct netbuf *nb)
+{
+	while (nb) {
+		/* Checked before anything of it is read. */
+		struct netbuf *frag = slot_of(nb)->nb.frag;
+
+		free_one(nb);
+		nb = frag;
+	}
 }
 
 void netbuf_free_chain(struct netbuf *nb)

@@ -190,7 +190,13 @@ int ipv4_output(struct netbuf *nb, uint32_t src, uint32_t dst, uint8_t proto,
 		netbuf_free(nb);
 		return -EHOSTUNREACH;
 	}
-	if (nb->len + IPV4_HDR_LEN > net.mtu) {
+	/* An offload frame is cut to the MTU by the device (netbuf.h). */
+	if (nb->gso_size && netbuf_frame_len(nb) + IPV4_HDR_LEN > net.tso_max) {
+		net.ev.ip_df_too_big++;
+		netbuf_free(nb);
+		return -EMSGSIZE;
+	}
+	if (!nb->gso_size && nb->len + IPV4_HDR_LEN > net.mtu) {
 		if (df) {
 			net.ev.ip_df_too_big++;
 			netbuf_free(nb);

@@ -131,9 +131,11 @@ int ipv4_prepend(const struct ipv4_hdr *h, struct netbuf *nb)
 	struct mview hdr;
 	size_t hl = ipv4_hdr_len(h);
 
-	if (!hl || hl + nb->len > 0xffffu)
+	size_t len = netbuf_frame_len(nb);
+
+	if (!hl || hl + len > 0xffffu)
 		return -EINVAL;
-	copy.payload_len = (uint16_t)nb->len;
+	copy.payload_len = (uint16_t)len;
 	if (!netbuf_push(nb, hl, &hdr))
 		return -ENOSPC;
 	int rc = ipv4_emit(&copy, hdr);

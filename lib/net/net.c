@@ -179,6 +179,9 @@ int net_attach_cfg(struct netif *nif, const struct net_ipcfg *cfg)
 		net.mtu = 68;
 	if (net.mtu > NET_NB_PAYLOAD - ETH_HDR_LEN)
 		net.mtu = NET_NB_PAYLOAD - ETH_HDR_LEN;
+	net.tso_max = nif->tso_max > 0xffffu ? 0xffffu : nif->tso_max;
+	if (net.tso_max && net.tso_max < 2u * net.mtu)
+		net.tso_max = 0; /* not worth the frag pieces */
 	if (kiln_entropy(&id, sizeof id) == 0)
 		net.ip_id = (uint16_t)id;
 	nif->input = net_input;

@@ -98,7 +98,8 @@ struct net_events {
 struct net_stack {
 	struct netif *dev;
 	struct eth_addr mac;
-	uint16_t mtu; /* IP MTU of the device */
+	uint16_t mtu;	  /* IP MTU of the device */
+	uint32_t tso_max; /* the device's netif.tso_max (0: no offload) */
 	struct net_ipcfg ip;
 	/* transmit batch */
 	struct netbuf *tx_head, *tx_tail;

@@ -282,6 +282,60 @@ void tcp_send_challenge_ack(struct tcp_conn *c)
 }
 
 /*
+ * Fill nb and as many frag pieces as it takes with len queued bytes from
+ * off, for a segmentation offload frame (netbuf.h) of segments of c->mss.
+ * Returns the bytes placed: len, or fewer (whole segments) when the pool
+ * ran short, 0 when not even two segments' worth could be had.
+ */
+static uint32_t fill_frags(struct tcp_conn *c, struct netbuf *nb, uint32_t off,
+			   uint32_t len)
+{
+	struct netbuf *piece = nb;
+	uint32_t done = 0;
+	struct mview m;
+
+	for (;;) {
+		uint32_t k = (uint32_t)netbuf_tailroom(piece);
+
+		if (k > len - done)
+			k = len - done;
+		if (!netbuf_put(piece, k, &m))
+			break; /* cannot happen: k <= tailroom */
+		sndq_copy(c, off + done, m.p, k);
+		done += k;
+		if (done == len)
+			break;
+		struct netbuf *next = netbuf_alloc();
+		if (!next) {
+			tcp_stats.no_buffers++;
+			break;
+		}
+		piece->frag = next;
+		piece = next;
+	}
+	if (done < len) {
+		/* Whole segments only, so that a short last one means the
+		 * end of the queue, as without offload. */
+		uint32_t keep = done - done % c->mss, at = 0;
+
+		if (keep < 2u * c->mss)
+			return 0;
+		for (piece = nb; piece; piece = piece->frag) {
+			if (at + piece->len >= keep) {
+				netbuf_trim(piece, keep - at);
+				netbuf_free(piece->frag);
+				piece->frag = NULL;
+				break;
+			}
+			at += piece->len;
+		}
+		len = keep;
+	}
+	nb->gso_size = (uint16_t)c->mss;
+	return len;
+}
+
+/*
  * One segment: len queued bytes at seq (plus FIN when it ends the queue
  * and a FIN is due). Returns the sequence space used, 0 on no buffer.
  */
@@ -290,11 +344,19 @@ static uint32_t send_segment(struct tcp_conn *c, uint32_t seq, uint32_t len)
 	uint32_t off = seq - c->snd_una;
 	uint16_t flags = TCP_FLAG_ACK;
 	struct netbuf *nb = seg_alloc();
-	struct mview m;
 
 	if (!nb)
 		return 0;
-	if (len > 0) {
+	if (len > c->mss) {
+		/* An offload frame (tcp_output only asks on a tso device). */
+		len = fill_frags(c, nb, off, len);
+		if (len == 0) {
+			netbuf_free(nb);
+			return 0;
+		}
+	} else if (len > 0) {
+		struct mview m;
+
 		if (!netbuf_put(nb, len, &m)) {
 			netbuf_free(nb);
 			return 0;
@@ -357,6 +419,23 @@ static bool can_send_data(const struct tcp_conn *c)
 	}
 }
 
+/*
+ * The most one frame may carry: one MSS, or on a device with segmentation
+ * offload (net.tso_max) as many whole MSS as fit in its largest datagram,
+ * while no SACK blocks ride on our segments (each cut segment would repeat
+ * them, and the MSS arithmetic with them). One big write instead of forty
+ * small ones is where a tap spends its time (bindings/posix-direct).
+ */
+static uint32_t tso_cap(const struct tcp_conn *c, uint32_t mss)
+{
+	uint32_t room;
+
+	if (!net.tso_max || mss != c->mss || c->mss == 0)
+		return mss;
+	room = net.tso_max - IPV4_HDR_LEN - (TCP_HDR_LEN + 40u);
+	return room >= 2u * c->mss ? room - room % c->mss : mss;
+}
+
 void tcp_output(struct tcp_conn *c)
 {
 	unsigned burst = 0;
@@ -378,10 +457,12 @@ void tcp_output(struct tcp_conn *c)
 		/* Room for SACK blocks while we hold out-of-order data. */
 		uint32_t mss = c->sack_ok && c->ooo ? c->mss - 36u : c->mss;
 
-		if (len > mss)
-			len = mss;
+		if (len > tso_cap(c, mss))
+			len = tso_cap(c, mss);
 		if (len > usable)
 			len = usable;
+		if (len > mss && len % mss && len < unsent)
+			len -= len % mss; /* whole segments unless the end */
 		if (seq_lt(c->snd_nxt, c->snd_max) && c->nsb > 0 && len > 0) {
 			/* Resending after a timeout: skip what the peer
 			 * holds (its SACKs). */

@@ -222,15 +222,11 @@ static bool opts_write(const struct tcp_opts *o, struct mview out)
 	return !w.bad && w.off == out.len;
 }
 
-int tcp_emit(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
-	     struct mview seg)
+/* The header (checksum field zero) at the start of seg; -errno or 0. */
+static int hdr_write(const struct tcp_hdr *h, size_t hl, struct mview seg)
 {
-	size_t hl = tcp_hdr_len(h);
 	struct mview opts;
-	struct net_csum cs = net_csum_start();
 
-	if (!hl || seg.len > TCP_MAX_SEG_LEN)
-		return -EINVAL;
 	if (!mview_sub(seg, TCP_HDR_LEN, hl - TCP_HDR_LEN, &opts))
 		return -ENOSPC;
 	uint8_t b12 = (uint8_t)((hl / 4) << 4 | ((h->flags >> 8) & 1u));
@@ -243,6 +239,20 @@ int tcp_emit(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
 	    !mview_set_be16(seg, 16, 0) || !mview_set_be16(seg, 18, h->urg) ||
 	    !opts_write(&h->opts, opts))
 		return -ENOSPC;
+	return 0;
+}
+
+int tcp_emit(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
+	     struct mview seg)
+{
+	size_t hl = tcp_hdr_len(h);
+	struct net_csum cs = net_csum_start();
+	int rc;
+
+	if (!hl || seg.len > TCP_MAX_SEG_LEN)
+		return -EINVAL;
+	if ((rc = hdr_write(h, hl, seg)) < 0)
+		return rc;
 	net_csum_pseudo(&cs, src, dst, IPV4_PROTO_TCP, (uint16_t)seg.len);
 	net_csum_add(&cs, view_of(seg));
 	if (!mview_set_be16(seg, 16, net_csum_final(&cs)))
@@ -254,12 +264,31 @@ int tcp_prepend(const struct tcp_hdr *h, uint32_t src, uint32_t dst,
 		struct netbuf *nb)
 {
 	size_t hl = tcp_hdr_len(h);
+	size_t len = netbuf_frame_len(nb);
 	struct mview hdr;
 
-	if (!hl || (size_t)nb->len + hl > TCP_MAX_SEG_LEN)
+	if (!hl || len + hl > TCP_MAX_SEG_LEN)
 		return -EINVAL;
 	if (!netbuf_push(nb, hl, &hdr))
 		return -ENOSPC;
+	if (nb->gso_size) {
+		/* Offload (netbuf.h): the header, and in the checksum field
+		 * the folded pseudo-header sum of the whole frame, which the
+		 * device completes for each segment it cuts. */
+		struct net_csum cs = net_csum_start();
+		int rc = hdr_write(h, hl, hdr);
+
+		net_csum_pseudo(&cs, src, dst, IPV4_PROTO_TCP,
+				(uint16_t)(len + hl));
+		if (rc == 0 &&
+		    !mview_set_be16(hdr, 16, (uint16_t)~net_csum_final(&cs)))
+			rc = -ENOSPC;
+		if (rc < 0) {
+			bool undone = netbuf_pull(nb, hl);
+			(void)undone;
+		}
+		return rc;
+	}
 	int rc = tcp_emit(h, src, dst, netbuf_mview(nb));
 	if (rc < 0) {
 		/* Cannot happen (sizes checked above); leave nb as it was. */

@@ -49,6 +49,8 @@ static unsigned fake_send(struct netif *nif, struct netbuf *chain)
 static const struct netif_ops fake_ops = {.send = fake_send};
 struct netif fakenet_nif;
 
+uint32_t fakenet_tso_max;
+
 void fakenet_clear(void)
 {
 	unsigned i;
@@ -72,6 +74,7 @@ void fakenet_setup(uint32_t addr, unsigned prefix, uint32_t gateway, bool dhcp)
 	fakenet_nif.name = "net0";
 	memcpy(fakenet_nif.mac, fakenet_mac.b, 6);
 	fakenet_nif.mtu = 1500;
+	fakenet_nif.tso_max = fakenet_tso_max;
 	cfg.addr = addr;
 	cfg.mask = prefix ? 0xffffffffu << (32 - prefix) : 0;
 	cfg.gateway = gateway;

@@ -28,6 +28,8 @@
 #define FAKENET_GW   NET_IP4(10, 0, 0, 254)
 
 extern struct netif fakenet_nif;
+/* The fake device's netif.tso_max as fakenet_setup makes it (default 0). */
+extern uint32_t fakenet_tso_max;
 extern const struct eth_addr fakenet_mac;      /* ours, 02:00:00:00:00:02 */
 extern const struct eth_addr fakenet_peer_mac; /* 02:00:00:00:00:01 */
 
