@@ -108,6 +108,8 @@ struct dev {
 	uint64_t sectors; /* block */
 	int read_only;	  /* block */
 	uint64_t drops;	  /* net: frames dropped on send */
+	uint64_t bad;	  /* net: offload frames refused (bad headers) */
+	int vnet;	  /* net: the tap takes a virtio-net header */
 };
 
 struct monitor {

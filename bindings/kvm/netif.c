@@ -52,10 +52,12 @@ struct kvm_net {
 	struct netbuf *rx[NET_RX_RING];
 	struct kvm_frame rx_frames[NET_RX_RING];
 	unsigned rx_ready;
-	/* tx[0..tx_n): frames queued for the next exit */
+	/* tx[0..tx_n): frames queued for the next exit, described by
+	 * tx_frames[0..tx_e): one entry per buffer, an offload frame's
+	 * pieces chained with KVM_FRAME_MORE (kvm_abi.h) */
 	struct netbuf *tx[KVM_NET_BATCH_MAX];
 	struct kvm_frame tx_frames[KVM_NET_BATCH_MAX];
-	unsigned tx_n;
+	unsigned tx_n, tx_e;
 	uint64_t rx_nobuf, rx_early, tx_toobig, tx_unsent;
 };
 
@@ -96,6 +98,9 @@ int kvm_net_open(unsigned i, const struct kvm_boot_dev *d, char *why,
 	n->nif.name = d->name;
 	memcpy(n->nif.mac, info.mac, sizeof n->nif.mac);
 	n->nif.mtu = info.mtu ? info.mtu : 1500;
+	/* Offload frames go as chained entries of one batch. */
+	n->nif.tso_max =
+		info.tso_max > KVM_NET_TSO_MAX ? KVM_NET_TSO_MAX : info.tso_max;
 	by_dev[i] = n;
 	/* The device can produce frames for as long as the image runs. */
 	loop_ref();
@@ -133,14 +138,16 @@ static void tx_done(struct kvm_net *n, uint32_t sent)
 	for (unsigned k = 0; k < n->tx_n; k++) {
 		if (k < sent) {
 			nif->tx_frames++;
-			nif->tx_bytes += n->tx[k]->len;
+			nif->tx_bytes += netbuf_frame_len(n->tx[k]);
+			if (n->tx[k]->gso_size)
+				nif->tx_offload++;
 		} else {
 			n->tx_unsent++;
 			nif->tx_drops++;
 		}
 		netbuf_free(n->tx[k]);
 	}
-	n->tx_n = 0;
+	n->tx_n = n->tx_e = 0;
 }
 
 /* The queue now, with a NET_SEND of its own. */
@@ -148,7 +155,7 @@ static void tx_flush(struct kvm_net *n)
 {
 	struct kvm_hc_net_send s = {
 		.dev = n->dev,
-		.count = n->tx_n,
+		.count = n->tx_e,
 		.frames = (uint64_t)(uintptr_t)n->tx_frames,
 	};
 
@@ -170,24 +177,37 @@ static unsigned net_send(struct netif *nif, struct netbuf *chain)
 
 	while (chain) {
 		struct netbuf *nb = chain;
+		unsigned pieces = 0;
+		size_t len = 0;
 
 		chain = nb->next;
 		nb->next = NULL;
-		if (nb->len == 0 || nb->len > KVM_NET_FRAME_MAX) {
+		for (struct netbuf *p = nb; p; p = p->frag) {
+			pieces++;
+			len += p->len;
+		}
+		if (nb->len == 0 || pieces > KVM_NET_BATCH_MAX ||
+		    (nb->gso_size ? len > 14u + nif->tso_max
+				  : len > KVM_NET_FRAME_MAX)) {
 			n->tx_toobig++;
 			nif->tx_drops++;
 			netbuf_free(nb);
 			continue;
 		}
-		if (n->tx_n == KVM_NET_BATCH_MAX)
+		if (n->tx_e + pieces > KVM_NET_BATCH_MAX)
 			tx_flush(n);
-		n->tx_frames[n->tx_n].addr = (uint64_t)(uintptr_t)nb->data;
-		n->tx_frames[n->tx_n].len = nb->len;
-		n->tx_frames[n->tx_n].cap = 0;
+		for (struct netbuf *p = nb; p; p = p->frag) {
+			struct kvm_frame *f = &n->tx_frames[n->tx_e++];
+
+			f->addr = (uint64_t)(uintptr_t)p->data;
+			f->len = p->len;
+			f->cap = (p->frag ? KVM_FRAME_MORE : 0) |
+				 (p == nb ? KVM_FRAME_GSO(nb->gso_size) : 0);
+		}
 		n->tx[n->tx_n++] = nb;
 		accepted++;
 	}
-	if (n->tx_n > netbuf_total() / 4)
+	if (n->tx_e > netbuf_total() / 4)
 		tx_flush(n);
 	return accepted;
 }
@@ -268,7 +288,7 @@ static uint64_t net_io(struct kvm_net *n, uint64_t timeout_ns)
 	struct kvm_hc_net_io q = {
 		.timeout_ns = timeout_ns,
 		.tx = {.dev = n->dev,
-		       .count = n->tx_n,
+		       .count = n->tx_e,
 		       .frames = (uint64_t)(uintptr_t)n->tx_frames},
 		.rx = {.dev = n->dev,
 		       .frames = (uint64_t)(uintptr_t)n->rx_frames},

@@ -83,7 +83,7 @@
 #include <stdint.h>
 #endif
 
-#define KVM_ABI_VERSION 3
+#define KVM_ABI_VERSION 4
 
 /* I/O port of call n is KVM_HC_PORT_BASE + n. */
 #define KVM_HC_PORT_BASE 0x500
@@ -121,11 +121,14 @@ enum kvm_hc {
 #endif
 
 /* Limits both sides rely on. */
-#define KVM_MAX_DEVS	      8	   /* devices an image may declare */
-#define KVM_DEV_NAME_MAX      16   /* including the NUL */
-#define KVM_CMDLINE_MAX	      4096 /* including the NUL */
-#define KVM_NET_BATCH_MAX     64   /* frames per send/recv call */
-#define KVM_NET_FRAME_MAX     1518 /* Ethernet frame, no FCS, no VLAN */
+#define KVM_MAX_DEVS	      8		  /* devices an image may declare */
+#define KVM_DEV_NAME_MAX      16	  /* including the NUL */
+#define KVM_CMDLINE_MAX	      4096	  /* including the NUL */
+#define KVM_NET_BATCH_MAX     64	  /* frames per send/recv call */
+#define KVM_NET_FRAME_MAX     1518	  /* Ethernet frame, no FCS, no VLAN */
+#define KVM_NET_TSO_MAX	      65535	  /* an offload frame's IPv4 datagram */
+#define KVM_FRAME_MORE	      0x80000000u /* send: frame goes on */
+#define KVM_FRAME_GSO(mss)    ((mss)&0xffffu) /* send: segment payload */
 #define KVM_BLOCK_SECTOR      512
 #define KVM_BLOCK_MAX_SECTORS 256 /* sectors per read/write call (128 KiB) */
 
@@ -237,18 +240,33 @@ struct kvm_hc_poll {
 };
 
 struct kvm_hc_net_info {
-	uint32_t dev;	/* IN: device index (boot order) */
-	uint16_t mtu;	/* OUT: IP MTU */
-	uint8_t mac[6]; /* OUT: the guest's MAC (from the monitor) */
-	int32_t ret;	/* OUT: 0 or -errno (-ENODEV) */
-	uint32_t reserved;
+	uint32_t dev;	  /* IN: device index (boot order) */
+	uint16_t mtu;	  /* OUT: IP MTU */
+	uint8_t mac[6];	  /* OUT: the guest's MAC (from the monitor) */
+	int32_t ret;	  /* OUT: 0 or -errno (-ENODEV) */
+	uint32_t tso_max; /* OUT: largest offload datagram, 0: none (below) */
 };
 
-/* One frame in a send or receive batch. */
+/*
+ * One entry of a send or receive batch.
+ *
+ * Send: an entry is a frame, or a piece of one: with KVM_FRAME_MORE in
+ * flags, the frame goes on in the next entry (scatter-gather; the last
+ * entry of a batch cannot have it). A frame of one entry without a GSO
+ * size is at most KVM_NET_FRAME_MAX bytes. Segmentation offload, when
+ * NET_INFO gave tso_max > 0: the first entry of a frame may set
+ * KVM_FRAME_GSO(mss) in flags; the frame is then an Ethernet II + IPv4 +
+ * TCP frame of at most 14 + tso_max bytes, all its headers in its first
+ * entry, whose TCP checksum field holds the folded pseudo-header sum (a
+ * partial checksum, the IPv4 total length that of the whole datagram); the
+ * host cuts it into segments of mss payload bytes (kiln/netbuf.h says the
+ * same for the stack's buffers). sent counts frames, not entries.
+ */
 struct kvm_frame {
-	uint64_t addr; /* IN: GPA of the frame's bytes */
+	uint64_t addr; /* IN: GPA of the entry's bytes */
 	uint32_t len;  /* send: IN, bytes; recv: OUT, bytes received */
-	uint32_t cap;  /* recv: IN, room at addr (>= KVM_NET_FRAME_MAX) */
+	uint32_t cap;  /* recv: IN, room at addr (>= KVM_NET_FRAME_MAX);
+			  send: IN, flags (KVM_FRAME_*) */
 };
 
 /*
