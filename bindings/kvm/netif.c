@@ -7,14 +7,14 @@
  * is one exit per pass of the loop: NET_IO (kvm_abi.h), which sends what
  * the stack handed over since the last one, receives a batch, and waits
  * for input only when none came.
- *  - send: the stack's chains are queued, up to KVM_NET_BATCH_MAX frames
- *    described in one struct kvm_frame array (their addresses are the
- *    netbufs' data: guest memory is identity mapped), and go with the next
- *    NET_IO, which plat_wait makes before the loop can wait. A full queue
- *    or a pool running low is sent at once with NET_SEND; so is every
- *    queue at exit. The monitor copies the frames to the tap before the
- *    call returns, so every buffer is freed right after it; frames it
- *    could not write are counted (tx_drops) and gone, as netif.h allows.
+ *  - send: the stack's chains are queued, up to KVM_NET_BATCH_MAX entries (a
+ * frame each, or an offload frame's pieces) described in one struct kvm_frame
+ * array (their addresses are the netbufs' data: guest memory is identity
+ * mapped), and go with the next NET_IO, which plat_wait makes before the loop
+ * can wait. A full queue or a pool running low is sent at once with NET_SEND;
+ * so is every queue at exit. The monitor copies the frames to the tap before
+ * the call returns, so every buffer is freed right after it; frames it could
+ * not write are counted (tx_drops) and gone, as netif.h allows.
  *  - receive: each device keeps a standing array of NET_RX_RING empty
  *    netbufs described in its own struct kvm_frame array. The filled
  *    ones are chained and given to the stack in one input call (so the
