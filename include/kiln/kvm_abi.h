@@ -124,7 +124,7 @@ enum kvm_hc {
 #define KVM_MAX_DEVS	      8	   /* devices an image may declare */
 #define KVM_DEV_NAME_MAX      16   /* including the NUL */
 #define KVM_CMDLINE_MAX	      4096 /* including the NUL */
-#define KVM_NET_BATCH_MAX     64   /* frames per send/recv call */
+#define KVM_NET_BATCH_MAX     256  /* frames per send/recv call */
 #define KVM_NET_FRAME_MAX     1518 /* Ethernet frame, no FCS, no VLAN */
 #define KVM_BLOCK_SECTOR      512
 #define KVM_BLOCK_MAX_SECTORS 256 /* sectors per read/write call (128 KiB) */
