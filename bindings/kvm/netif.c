@@ -42,8 +42,8 @@
 
 #define NET_MAX_DEVS 4
 #define NET_RX_ROOM  (NETBUF_SIZE - NETBUF_HEADROOM)
-#define NET_DISCARD  4	/* frames drained per call with the pool empty */
-#define NET_RX_RING  64 /* receive buffers each device holds ready */
+#define NET_DISCARD  4	 /* frames drained per call with the pool empty */
+#define NET_RX_RING  128 /* receive buffers each device holds ready */
 
 struct kvm_net {
 	struct netif nif;
