@@ -26,13 +26,19 @@
 # When dnsperf cannot offer RATE (a busy machine), queries/s shows what it
 # reached; CPU per query is still measured over the same queries for all.
 #
-# Usage: bench/dns.sh   (RATE=100000 SECS=5 SIZES="100 10000")
+# REPS (default 1) runs every server that many times, in rounds (each
+# round runs them all, so a burst of load elsewhere hits every row alike),
+# and shows the median with the range: on a shared 2-core machine one run
+# of a server can be off by 20%.
+#
+# Usage: bench/dns.sh   (RATE=100000 SECS=5 SIZES="100 10000" REPS=1)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
 RATE=${RATE:-100000}
 SECS=${SECS:-5}
 SIZES=${SIZES:-100 10000}
+REPS=${REPS:-1}
 W=$(mktemp -d /tmp/kiln-bench-dns.XXXXXX)
 PIDS=""
 NS_TAG=dnsbench
@@ -122,6 +128,7 @@ mkzone() { # N FILE QUERIES
 }
 
 port() { echo $((30000 + RANDOM % 20000)); }
+KILN_PORT=$(port)
 
 # CPU ticks of a process group (utime + stime of every member).
 group_ticks() {
@@ -139,10 +146,16 @@ group_ticks() {
 # ---- servers: each start_X PORT ZONEFILE starts one, pinned, in its own
 # process group, and prints the group id -----------------------------------
 start_floor() { setsid taskset -c $SRV_CPU "$W/floor" "$1" >/dev/null 2>&1 & echo $!; }
+# The posix-socket image is built once per zone (and port: the port is
+# sealed in), then reused by every round.
 start_kiln() {
-	rm -rf "$W/app"; cp -R examples/dns "$W/app"; rm -rf "$W/app/_build"
-	bin/kiln build -t posix-socket "$W/app" zone="$2" port="$1" >"$W/kiln.build" 2>&1 || { echo "kiln build failed" >&2; return 1; }
-	setsid taskset -c $SRV_CPU "$(tail -n 1 "$W/kiln.build")" >/dev/null 2>&1 & echo $!
+	local d=$W/app-posix-socket-$N-$1
+	if [ ! -x "$d.img" ]; then
+		rm -rf "$d"; cp -R examples/dns "$d"; rm -rf "$d/_build"
+		bin/kiln build -t posix-socket "$d" zone="$2" port="$1" >"$d.build" 2>&1 || { echo "kiln build failed" >&2; return 1; }
+		ln -sf "$(tail -n 1 "$d.build")" "$d.img"
+	fi
+	setsid taskset -c $SRV_CPU "$d.img" >/dev/null 2>&1 & echo $!
 }
 start_nsd() {
 	mkdir -p "$W/nsd"
@@ -217,6 +230,7 @@ run() {
 	if [ -n "$AT" ]; then
 		x=(ip netns exec "${AT%%/*}"); a=${AT#*/}; p=${a#*:}; a=${a%:*}
 	fi
+	[ "$name" = kiln-posix-socket ] && [ -z "$AT" ] && p=$KILN_PORT
 	pg=$($start "$p" "$zone") || { echo "$name - -"; return; }
 	PIDS="$PIDS $pg"
 	for _ in $(seq 50); do
@@ -235,7 +249,50 @@ run() {
 	echo "$name $qps $(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="$done_q" 'BEGIN { printf "%.2f", t / hz / n * 1e6 }')"
 }
 
-echo "dns bench: offered $RATE queries/s for $SECS s per server; servers on CPU $SRV_CPU, dnsperf on CPU $PERF_CPU"
+# why NAME: empty when NAME can run here, else why not.
+why() {
+	case $1 in
+	nsd) command -v nsd >/dev/null || echo "not installed" ;;
+	knot) command -v knotd >/dev/null || echo "not installed" ;;
+	bind) command -v named >/dev/null || echo "not installed" ;;
+	kiln-posix-direct) can_run posix-direct || bin/kiln targets | grep '^posix-direct ' | tr -s ' ' ;;
+	kiln-kvm) can_run kvm || bin/kiln targets | grep '^kvm ' | tr -s ' ' ;;
+	esac
+}
+
+# median LIST: the median of numbers ("-" when none); range LIST: min-max.
+median() { printf '%s\n' "$@" | grep -v '^-$' | sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+range() { printf '%s\n' "$@" | grep -v '^-$' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR > 1) printf "%s-%s", lo, hi }'; }
+
+# table FLOOR NAME:START...: REPS rounds of every server, then a row per
+# server (medians) with the ratio to FLOOR's median.
+table() {
+	local floor_name=$1 s name r us floor qps
+	shift
+	declare -A Q U
+	printf '%-22s %12s %12s %10s %s\n' server "queries/s" "us CPU/query" "x floor" "$([ "$REPS" -gt 1 ] && echo "  (us range, $REPS runs)")"
+	for r in $(seq "$REPS"); do
+		for s in "$@"; do
+			name=${s%%:*}
+			[ -n "$(why "$name")" ] && continue
+			read -r _ qps us <<<"$(run "$name" "${s#*:}" "$W/bench$N.zone" "$W/q$N.txt")"
+			Q[$name]="${Q[$name]:-} $qps"
+			U[$name]="${U[$name]:-} $us"
+		done
+	done
+	floor=$(median ${U[$floor_name]:-})
+	for s in "$@"; do
+		name=${s%%:*}
+		r=$(why "$name")
+		[ -n "$r" ] && { echo "$name: $r"; continue; }
+		us=$(median ${U[$name]})
+		printf '%-22s %12s %12s %10s %s\n' "$name" "$(median ${Q[$name]} | cut -d. -f1)" "$us" \
+			"$(awk -v a="$us" -v b="$floor" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }')" \
+			"$([ "$REPS" -gt 1 ] && echo "  ($(range ${U[$name]}))")"
+	done
+}
+
+echo "dns bench: offered $RATE queries/s for $SECS s per server, $REPS round(s); servers on CPU $SRV_CPU, dnsperf on CPU $PERF_CPU"
 for n in $SIZES; do
 	N=$n
 	mkzone "$n" "$W/bench$n.zone" "$W/q$n.txt"
@@ -247,18 +304,7 @@ for n in $SIZES; do
 	fi
 	echo
 	echo "zone of $n names (posix-socket path; floor = no-work UDP responder, recvmmsg/sendmmsg)"
-	printf '%-22s %12s %12s %10s\n' server "queries/s" "us CPU/query" "x floor"
-	floor=""
-	for s in floor:start_floor kiln-posix-socket:start_kiln nsd:start_nsd knot:start_knot bind:start_bind; do
-		name=${s%%:*}
-		case $name in nsd) command -v nsd >/dev/null || { echo "$name: not installed"; continue; } ;;
-		knot) command -v knotd >/dev/null || { echo "$name: not installed"; continue; } ;;
-		bind) command -v named >/dev/null || { echo "$name: not installed"; continue; } ;; esac
-		read -r _ qps us <<<"$(run "$name" "${s#*:}" "$W/bench$n.zone" "$W/q$n.txt")"
-		[ "$name" = floor ] && floor=$us
-		ratio=$(awk -v a="$us" -v b="$floor" 'BEGIN { if (a == "-" || b == "" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }')
-		printf '%-22s %12s %12s %10s\n' "$name" "$qps" "$us" "$ratio"
-	done
+	table floor floor:start_floor kiln-posix-socket:start_kiln nsd:start_nsd knot:start_knot bind:start_bind
 
 	echo
 	echo "zone of $n names (tap path: Kiln's stack on a tap in a namespace; floor = no-work tap responder, one read and one write per frame)"
@@ -266,20 +312,8 @@ for n in $SIZES; do
 		echo "tap path: skipped: $TAP_WHY"
 		continue
 	fi
-	printf '%-22s %12s %12s %10s\n' server "queries/s" "us CPU/query" "x floor"
-	floor=""
 	AT=$NSD/$TAP_IP:53
-	for s in floor-tap:start_tap_floor kiln-posix-direct:start_direct kiln-kvm:start_kvm; do
-		name=${s%%:*}
-		case $name in
-		kiln-posix-direct) can_run posix-direct || { echo "$name: $(bin/kiln targets | grep '^posix-direct ' | tr -s ' ')"; continue; } ;;
-		kiln-kvm) can_run kvm || { echo "$name: $(bin/kiln targets | grep '^kvm ' | tr -s ' ')"; continue; } ;;
-		esac
-		read -r _ qps us <<<"$(run "$name" "${s#*:}" "$W/bench$n.zone" "$W/q$n.txt")"
-		[ "$name" = floor-tap ] && floor=$us
-		ratio=$(awk -v a="$us" -v b="$floor" 'BEGIN { if (a == "-" || b == "" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }')
-		printf '%-22s %12s %12s %10s\n' "$name" "$qps" "$us" "$ratio"
-	done
+	table floor-tap floor-tap:start_tap_floor kiln-posix-direct:start_direct kiln-kvm:start_kvm
 	AT=""
 done
 echo

@@ -34,6 +34,7 @@ static const char *const names[KVM_HC_COUNT] = {
 	[KVM_HC_BLOCK_READ] = "BLOCK_READ",
 	[KVM_HC_BLOCK_WRITE] = "BLOCK_WRITE",
 	[KVM_HC_BLOCK_FLUSH] = "BLOCK_FLUSH",
+	[KVM_HC_NET_IO] = "NET_IO",
 };
 
 const char *hc_name(unsigned call)
@@ -98,6 +99,7 @@ static __attribute__((noreturn)) void hc_halt(struct monitor *m, uint32_t gpa)
 			write_all(2, (const uint8_t *)"\n", 1);
 	}
 	net_report(m);
+	prof_report(m);
 	mon_exit(h.status);
 }
 
@@ -153,6 +155,8 @@ void hc_dispatch(struct monitor *m, unsigned call, uint32_t gpa)
 		return net_send(m, gpa);
 	case KVM_HC_NET_RECV:
 		return net_recv(m, gpa);
+	case KVM_HC_NET_IO:
+		return net_io(m, gpa);
 	case KVM_HC_BLOCK_INFO:
 		return block_info(m, gpa);
 	case KVM_HC_BLOCK_READ:

@@ -1,8 +1,8 @@
 /*
  * kiln-kvm: Kiln's own KVM monitor, the host side of the kvm target.
  *
- *   kiln-kvm [--mem=MIB] [--net=TAP]... [--disk=FILE]... [--cpl0] IMAGE
- *            [ARGS...]
+ *   kiln-kvm [--mem=MIB] [--net=TAP]... [--disk=FILE]... [--cpl0] [--prof]
+ *            IMAGE [ARGS...]
  *
  * Loads a static x86-64 ELF built for the kvm target, checks it (elf.c),
  * attaches the devices its manifest note declares, builds the VM (vm.c),
@@ -24,7 +24,7 @@
 
 static const char usage_text[] =
 	"usage: kiln-kvm [--mem=MIB] [--net=TAP]... [--disk=FILE]... [--cpl0] "
-	"IMAGE [ARGS...]\n"
+	"[--prof] IMAGE [ARGS...]\n"
 	"\n"
 	"Runs IMAGE, a Kiln appliance built for the kvm target, as a bare\n"
 	"virtual machine. ARGS, joined with spaces, are its start line.\n"
@@ -35,6 +35,8 @@ static const char usage_text[] =
 	"  --disk=FILE  a file (whole 512-byte sectors) for its next block "
 	"device\n"
 	"  --cpl0       enter the guest at CPL 0, not 3 (tests, comparisons)\n"
+	"  --prof       sample the guest's code; print a profile by function\n"
+	"               on stderr when it halts or on SIGTERM/SIGINT\n"
 	"  --help       this text\n"
 	"\n"
 	"Devices attach in the order the image declares them; a missing or an\n"
@@ -55,7 +57,7 @@ struct opts {
 	const char *net[KVM_MAX_DEVS + 1], *disk[KVM_MAX_DEVS + 1];
 	unsigned nnet, ndisk;
 	const char *image;
-	int cpl0;
+	int cpl0, prof;
 	char cmdline[KVM_CMDLINE_MAX];
 };
 
@@ -88,6 +90,8 @@ static void parse_args(struct opts *o, int argc, char **argv)
 			exit(0);
 		} else if (!strcmp(argv[i], "--cpl0")) {
 			o->cpl0 = 1;
+		} else if (!strcmp(argv[i], "--prof")) {
+			o->prof = 1;
 		} else if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
@@ -169,6 +173,7 @@ static int attach_devices(struct monitor *m, const struct opts *o)
 			net ? "net" : "block");
 		return -1;
 	}
+	m->nnet = inet;
 	for (unsigned i = 0; i < m->ndevs; i++)
 		if ((m->devs[i].kind == KVM_DEV_NET
 			     ? net_open(&m->devs[i])
@@ -199,6 +204,10 @@ int main(int argc, char **argv)
 	/* A closed stdout gives the guest's console write -EPIPE, not death. */
 	signal(SIGPIPE, SIG_IGN);
 	fflush(stdout);
+	if (o.prof && prof_start() < 0) {
+		perror("kiln-kvm: --prof");
+		return MON_EXIT_FAULT;
+	}
 	if (vm_set_clock(&m) < 0 || seccomp_install(&m) < 0)
 		return MON_EXIT_FAULT;
 	run_loop(&m);

@@ -108,6 +108,8 @@ struct dev {
 	uint64_t sectors; /* block */
 	int read_only;	  /* block */
 	uint64_t drops;	  /* net: frames dropped on send */
+	uint64_t bad;	  /* net: offload frames refused (bad headers) */
+	int vnet;	  /* net: the tap takes a virtio-net header */
 };
 
 struct monitor {
@@ -116,6 +118,7 @@ struct monitor {
 	struct layout lay;
 	struct dev devs[KVM_MAX_DEVS];
 	unsigned ndevs;
+	unsigned nnet; /* of which net devices */
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
 	size_t run_size;
@@ -147,10 +150,18 @@ int net_poll(struct monitor *m, uint64_t timeout_ns, uint64_t *ready);
 void net_info(struct monitor *m, uint32_t gpa);
 void net_send(struct monitor *m, uint32_t gpa);
 void net_recv(struct monitor *m, uint32_t gpa);
+void net_io(struct monitor *m, uint32_t gpa);
 void net_report(const struct monitor *m);
 int block_open(struct dev *d);
 void block_info(struct monitor *m, uint32_t gpa);
 void block_io(struct monitor *m, unsigned call, uint32_t gpa);
+
+/* prof.c: --prof, a sampling profile of the guest's code. */
+extern int prof_on;
+int prof_start(void);
+void prof_enter(void);
+int prof_leave(struct monitor *m, int interrupted);
+void prof_report(struct monitor *m);
 
 /* seccomp.c: the allow-list, installed just before the first KVM_RUN. */
 int seccomp_install(const struct monitor *m);

@@ -74,7 +74,16 @@ void run_loop(struct monitor *m)
 	struct kvm_run *r = m->run;
 
 	for (;;) {
-		if (ioctl(m->vcpu_fd, KVM_RUN, 0) < 0) {
+		int rc, err;
+
+		if (prof_on)
+			prof_enter();
+		rc = ioctl(m->vcpu_fd, KVM_RUN, 0);
+		err = errno;
+		if (prof_on)
+			prof_leave(m, rc < 0 && err == EINTR);
+		if (rc < 0) {
+			errno = err;
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			guest_fault(m, "KVM_RUN failed: %s", strerror(errno));

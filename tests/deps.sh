@@ -9,7 +9,7 @@ ip:iproute2 ping:iputils-ping awk:gawk gcc:gcc make:make bash:bash
 od:coreutils cmp:diffutils clang-format:clang-format
 arping:iputils-arping dnsmasq:dnsmasq-base ss:iproute2
 nsd:nsd kdig:knot-dnsutils dig:dnsutils python3:python3
-slowhttptest:slowhttptest"
+slowhttptest:slowhttptest tcpdump:tcpdump"
 missing=""
 for pair in $need; do
 	cmd=${pair%%:*} pkg=${pair#*:}

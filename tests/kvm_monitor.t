@@ -39,6 +39,7 @@ for mon in "$KILN_ROOT/bin/kiln-kvm" "$KVM_ASAN"; do
 	run_case "$tag: boot info with --mem=3 (odd MiB)" "$mon" 0 "mem_size 3145728" --mem=3 "$G" bootinfo
 	run_case "$tag: wall clock from boot info + TSC matches WALLTIME" "$mon" 0 "time ok" "$G" time
 	run_case "$tag: POLL waits for its timeout" "$mon" 0 "poll ok" "$G" poll
+	run_case "$tag: --prof names the function the guest spins in" "$mon" 0 "%  m_spin" --prof "$G" spin r300000
 	run_case "$tag: a HALT status over 255 is refused" "$mon" 1 "exit status 300 out of 0-255 in hypercall HALT" "$G" badstatus
 	run_case "$tag: out-of-range buffer address" "$mon" 1 "guest passed an out-of-range address 0x1fffff8 (length 64) to hypercall CONSOLE" "$G" badaddr
 	run_case "$tag: out-of-range struct address" "$mon" 1 "out-of-range address 0xfffffff0 (length 8) to hypercall WALLTIME" "$G" badstruct

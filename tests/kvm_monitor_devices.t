@@ -78,6 +78,10 @@ if ns_require "kvm net"; then
 		tag=$(basename "$mon")
 		out=$(timeout 20 ip netns exec "$(ns_name a)" "$mon" --net=ktap0 "$G/guest-net.elf" net 2>&1); rc=$?
 		eq "net ($tag): NET_INFO, NET_SEND, POLL, NET_RECV: an ARP reply" "$rc:$(echo "$out" | tail -n 1)" "0:net ok: arp reply from 10.0.0.1"
+		out=$(timeout 20 ip netns exec "$(ns_name a)" "$mon" --net=ktap0 "$G/guest-net.elf" net io 2>&1); rc=$?
+		eq "net ($tag): NET_IO sends, waits and receives: an ARP reply" "$rc:$(echo "$out" | tail -n 1)" "0:net ok: NET_IO, arp reply from 10.0.0.1"
+		out=$(timeout 20 ip netns exec "$(ns_name a)" "$mon" --net=ktap0 "$G/guest-net.elf" net bad 2>&1); rc=$?
+		contains "net ($tag): NET_IO with a receive table out of range is refused" "$rc:$out" "1:kiln-kvm: guest passed an out-of-range address 0xfffff000 (length 64) to hypercall NET_IO"
 	done
 	out=$(timeout 20 ip netns exec "$(ns_name a)" "$K" --net=ktap0 --disk="$T_TMP/disk.img" "$G/guest-two.elf" net 2>&1); rc=$?
 	eq "net: a net and a block device together" "$rc:$(echo "$out" | tail -n 1)" "0:net ok: arp reply from 10.0.0.1"

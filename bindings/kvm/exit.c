@@ -1,8 +1,10 @@
 /*
  * Ending the VM and backtraces on the kvm target.
  *
- * plat_exit is the HALT hypercall: the console is unbuffered (every
- * kiln_console_write is its own hypercall), so there is nothing to flush.
+ * plat_exit is the HALT hypercall, after the frames the net devices still
+ * queue for the next exit (netif.c) are sent: an appliance that sends and
+ * then stops means them to go. The console is unbuffered (every
+ * kiln_console_write is its own hypercall).
  * plat_backtrace walks the frame-pointer chain (every kvm image is built
  * with -fno-omit-frame-pointer) and prints return addresses; the image
  * keeps its symbols, so `addr2line -e IMAGE ADDR` names them.
@@ -29,6 +31,7 @@ void kvm_halt(int status, const char *why)
 
 void plat_exit(int status)
 {
+	kvm_net_flush();
 	kvm_halt(status, NULL);
 }
 

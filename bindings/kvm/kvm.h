@@ -15,8 +15,9 @@
  *      wraps (-Wl,--wrap=kiln_main, as posix-direct does) so that
  *      __wrap_kiln_main attaches the stack to the net devices once ipv4=
  *      and gateway= are known, then calls the appliance's kiln_main.
- *   4. loop_run; plat_wait (wait.c) is the one place that waits: a POLL
- *      hypercall with the time left, then the ready devices' handlers.
+ *   4. loop_run; plat_wait (wait.c) is the one place that waits: a NET_IO
+ *      hypercall (POLL without a net device) with the time left, which
+ *      also sends and receives, then the other ready devices' handlers.
  */
 #ifndef KILN_KVM_H
 #define KILN_KVM_H
@@ -75,8 +76,21 @@ int kvm_gen_net_attach(struct netif *nif, size_t pool_mem);
 /* Attach Kiln's stack to every net device (netif.c), after the keys. */
 int kvm_net_attach_all(char *why, size_t whylen);
 
-/* Device i has input (from KVM_HC_POLL's ready mask): receive it. */
+/* Whether the image has a net device (then plat_wait is kvm_net_wait). */
+bool kvm_net_any(void);
+
+/*
+ * plat_wait's one exit: the first net device's queued frames out, a batch
+ * in and given to the stack, and a wait up to timeout_ns when nothing
+ * came (NET_IO). Returns the other devices that have input.
+ */
+uint64_t kvm_net_wait(uint64_t timeout_ns);
+
+/* Device i has input (a ready mask said so): receive a batch. */
 void kvm_net_ready(unsigned i);
+
+/* Send every queued frame now (at exit). */
+void kvm_net_flush(void);
 
 /* True when device i is a net device this binding drives. */
 bool kvm_net_is(unsigned i);

@@ -1,10 +1,13 @@
 /*
- * plat_wait on the kvm target: the POLL hypercall, the one place the VM
- * waits. The monitor blocks in its poll(2) on the devices' descriptors up
- * to the timeout and says which devices have input; we then receive from
- * each ready net device (block devices complete synchronously and are
- * never "ready"). The timeout is relative, from the TSC clock, so no exit
- * is spent on reading time.
+ * plat_wait on the kvm target, the one place the VM waits: one exit per
+ * pass of the loop. With a net device that is NET_IO (netif.c), which
+ * sends the frames the pass queued, receives a batch and waits for input
+ * up to the timeout only when none came; without one, POLL. Either way
+ * the monitor blocks in its ppoll(2) on the devices' descriptors and
+ * says which have input; we then receive from each other ready net
+ * device (block devices complete synchronously and are never "ready").
+ * The timeout is relative, from the TSC clock, so no exit is spent on
+ * reading time.
  */
 #include <stdint.h>
 
@@ -15,16 +18,22 @@
 
 void plat_wait(uint64_t deadline_ns)
 {
-	struct kvm_hc_poll p = {0};
+	uint64_t timeout, ready;
 
 	if (deadline_ns == 0 || deadline_ns == UINT64_MAX) {
-		p.timeout_ns = deadline_ns;
+		timeout = deadline_ns;
 	} else {
 		uint64_t now = kiln_mono_ns();
-		p.timeout_ns = deadline_ns > now ? deadline_ns - now : 0;
+		timeout = deadline_ns > now ? deadline_ns - now : 0;
 	}
-	kvm_hypercall(KVM_HC_POLL, &p);
-	for (unsigned i = 0; i < KVM_MAX_DEVS && p.ready; i++, p.ready >>= 1)
-		if ((p.ready & 1) && kvm_net_is(i))
+	if (kvm_net_any()) {
+		ready = kvm_net_wait(timeout);
+	} else {
+		struct kvm_hc_poll p = {.timeout_ns = timeout};
+		kvm_hypercall(KVM_HC_POLL, &p);
+		ready = p.ready;
+	}
+	for (unsigned i = 0; i < KVM_MAX_DEVS && ready; i++, ready >>= 1)
+		if ((ready & 1) && kvm_net_is(i))
 			kvm_net_ready(i);
 }

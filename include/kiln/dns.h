@@ -146,6 +146,17 @@ size_t dns_answer(const struct dns_table *t, struct view query, bool tcp,
 		  struct mview out);
 
 /*
+ * Answer n queries over UDP: len[i] = dns_answer(t, query[i], false,
+ * out[i]) for each, the same bytes, but with the table lookups of up to
+ * DNS_ANSWER_BATCH queries at a time overlapped (prefetched in stages),
+ * which is what a large zone's lookups cost: cache misses. Not
+ * reentrant (its scratch is static, like the server's).
+ */
+#define DNS_ANSWER_BATCH 64
+void dns_answer_batch(const struct dns_table *t, const struct view *query,
+		      size_t n, struct mview *out, size_t *len);
+
+/*
  * Serve t on UDP and TCP port `port` of every address: each UDP batch is
  * answered with one udp_send_batch; TCP takes length-framed queries,
  * several per connection, answers in order, and closes a connection idle

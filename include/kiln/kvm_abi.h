@@ -69,7 +69,8 @@
  * resumes the guest after the `out` instruction. A bad address, a bad
  * length or an unknown call ends the guest with a message naming the call
  * and the address: the monitor treats the guest as hostile. Calls never
- * block except KVM_HC_POLL, which waits up to its deadline.
+ * block except KVM_HC_POLL and KVM_HC_NET_IO, which wait up to their
+ * deadline.
  *
  * Every struct has fixed-size fields, natural alignment, and no implicit
  * padding, so the layout is the same for both compilers and both sides.
@@ -82,7 +83,7 @@
 #include <stdint.h>
 #endif
 
-#define KVM_ABI_VERSION 2
+#define KVM_ABI_VERSION 4
 
 /* I/O port of call n is KVM_HC_PORT_BASE + n. */
 #define KVM_HC_PORT_BASE 0x500
@@ -114,16 +115,20 @@ enum kvm_hc {
 	KVM_HC_BLOCK_READ = 8,
 	KVM_HC_BLOCK_WRITE = 9,
 	KVM_HC_BLOCK_FLUSH = 10, /* struct kvm_hc_block_io: dev IN, ret OUT */
+	KVM_HC_NET_IO = 11,
 	KVM_HC_COUNT
 };
 #endif
 
 /* Limits both sides rely on. */
-#define KVM_MAX_DEVS	      8	   /* devices an image may declare */
-#define KVM_DEV_NAME_MAX      16   /* including the NUL */
-#define KVM_CMDLINE_MAX	      4096 /* including the NUL */
-#define KVM_NET_BATCH_MAX     64   /* frames per send/recv call */
-#define KVM_NET_FRAME_MAX     1518 /* Ethernet frame, no FCS, no VLAN */
+#define KVM_MAX_DEVS	      8		  /* devices an image may declare */
+#define KVM_DEV_NAME_MAX      16	  /* including the NUL */
+#define KVM_CMDLINE_MAX	      4096	  /* including the NUL */
+#define KVM_NET_BATCH_MAX     256	  /* entries per send/recv call */
+#define KVM_NET_FRAME_MAX     1518	  /* Ethernet frame, no FCS, no VLAN */
+#define KVM_NET_TSO_MAX	      65535	  /* an offload frame's IPv4 datagram */
+#define KVM_FRAME_MORE	      0x80000000u /* send: frame goes on */
+#define KVM_FRAME_GSO(mss)    ((mss)&0xffffu) /* send: segment payload */
 #define KVM_BLOCK_SECTOR      512
 #define KVM_BLOCK_MAX_SECTORS 256 /* sectors per read/write call (128 KiB) */
 
@@ -235,18 +240,33 @@ struct kvm_hc_poll {
 };
 
 struct kvm_hc_net_info {
-	uint32_t dev;	/* IN: device index (boot order) */
-	uint16_t mtu;	/* OUT: IP MTU */
-	uint8_t mac[6]; /* OUT: the guest's MAC (from the monitor) */
-	int32_t ret;	/* OUT: 0 or -errno (-ENODEV) */
-	uint32_t reserved;
+	uint32_t dev;	  /* IN: device index (boot order) */
+	uint16_t mtu;	  /* OUT: IP MTU */
+	uint8_t mac[6];	  /* OUT: the guest's MAC (from the monitor) */
+	int32_t ret;	  /* OUT: 0 or -errno (-ENODEV) */
+	uint32_t tso_max; /* OUT: largest offload datagram, 0: none (below) */
 };
 
-/* One frame in a send or receive batch. */
+/*
+ * One entry of a send or receive batch.
+ *
+ * Send: an entry is a frame, or a piece of one: with KVM_FRAME_MORE in
+ * flags, the frame goes on in the next entry (scatter-gather; the last
+ * entry of a batch cannot have it). A frame of one entry without a GSO
+ * size is at most KVM_NET_FRAME_MAX bytes. Segmentation offload, when
+ * NET_INFO gave tso_max > 0: the first entry of a frame may set
+ * KVM_FRAME_GSO(mss) in flags; the frame is then an Ethernet II + IPv4 +
+ * TCP frame of at most 14 + tso_max bytes, all its headers in its first
+ * entry, whose TCP checksum field holds the folded pseudo-header sum (a
+ * partial checksum, the IPv4 total length that of the whole datagram); the
+ * host cuts it into segments of mss payload bytes (kiln/netbuf.h says the
+ * same for the stack's buffers). sent counts frames, not entries.
+ */
 struct kvm_frame {
-	uint64_t addr; /* IN: GPA of the frame's bytes */
+	uint64_t addr; /* IN: GPA of the entry's bytes */
 	uint32_t len;  /* send: IN, bytes; recv: OUT, bytes received */
-	uint32_t cap;  /* recv: IN, room at addr (>= KVM_NET_FRAME_MAX) */
+	uint32_t cap;  /* recv: IN, room at addr (>= KVM_NET_FRAME_MAX);
+			  send: IN, flags (KVM_FRAME_*) */
 };
 
 /*
@@ -273,6 +293,23 @@ struct kvm_hc_net_recv {
 	uint32_t more;	   /* OUT */
 	int32_t ret;	   /* OUT: 0 or -errno */
 	uint32_t reserved;
+};
+
+/*
+ * One exit for a whole pass of a guest's loop over a net device, where
+ * exits are dear (this project's nested KVM: 10-20 us each): send tx (as
+ * NET_SEND), then receive into rx (as NET_RECV); when that receives
+ * nothing and timeout_ns is not 0, wait as POLL does and, should rx.dev
+ * then have input, receive again. Either batch may be empty (count 0;
+ * its dev is then not looked at). ready is POLL's mask after all that:
+ * bit rx.dev set exactly when rx.more is; for other devices, whether they
+ * have input. Version 3 of the ABI added this call.
+ */
+struct kvm_hc_net_io {
+	uint64_t timeout_ns; /* IN: as POLL's; 0 = do not wait */
+	uint64_t ready;	     /* OUT: as POLL's */
+	struct kvm_hc_net_send tx;
+	struct kvm_hc_net_recv rx;
 };
 
 struct kvm_hc_block_info {

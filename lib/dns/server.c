@@ -49,6 +49,9 @@ static uint8_t tcp_out[2 + DNS_TCP_MAX];
 static void udp_in(struct udp_sock *s, const struct udp_dgram *batch, size_t n,
 		   void *arg)
 {
+	static struct view qs[DNS_BATCH];
+	static struct mview outs[DNS_BATCH];
+	static size_t lens[DNS_BATCH];
 	struct udp_msg msgs[DNS_BATCH];
 
 	/* The whole received batch goes back in one send where the
@@ -57,14 +60,16 @@ static void udp_in(struct udp_sock *s, const struct udp_dgram *batch, size_t n,
 		size_t k = n < DNS_BATCH ? n : DNS_BATCH, m = 0;
 
 		for (size_t i = 0; i < k; i++) {
-			size_t len = dns_answer(
-				srv_table, batch[i].data, false,
-				mview_make(udp_out[m], DNS_EDNS_SIZE));
-			if (len == 0)
+			qs[i] = batch[i].data;
+			outs[i] = mview_make(udp_out[i], DNS_EDNS_SIZE);
+		}
+		dns_answer_batch(srv_table, qs, k, outs, lens);
+		for (size_t i = 0; i < k; i++) {
+			if (lens[i] == 0)
 				continue;
 			msgs[m].dst = batch[i].src;
-			msgs[m].data = udp_out[m];
-			msgs[m].len = len;
+			msgs[m].data = udp_out[i];
+			msgs[m].len = lens[i];
 			m++;
 		}
 		if (m > 0)

@@ -400,7 +400,8 @@ static int m_hcfuzz(void)
 		unsigned call = rnd() % 32 ? rnd() % KVM_HC_COUNT
 					   : KVM_HC_COUNT + rnd() % 300;
 		uint64_t gpa = (uintptr_t)s;
-		if (call == KVM_HC_HALT || call == KVM_HC_POLL)
+		if (call == KVM_HC_HALT || call == KVM_HC_POLL ||
+		    call == KVM_HC_NET_IO)
 			call = KVM_HC_WALLTIME;
 		for (int k = 0; k < 16; k++)
 			s[k] = fuzz_word((uintptr_t)s);
