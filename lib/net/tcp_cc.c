@@ -92,7 +92,16 @@ void tcp_cc_ack(struct tcp_conn *c, uint32_t acked)
 	if (2 * (uint64_t)(flight(c) + acked) < c->cwnd)
 		return;
 	if (c->cwnd < c->ssthresh) {
-		c->cwnd += acked < 2u * c->mss ? acked : 2u * c->mss;
+		/* RFC 3465's L = 2*SMSS bounds the burst a stretch ACK
+		 * releases. On a device with segmentation offload a burst is
+		 * one frame anyway, and the peer's receive offload (GRO)
+		 * acknowledges each of our offload frames with one stretch
+		 * ACK: with L, slow start grew by 2 segments per 40 sent.
+		 * There, count every byte acked, as Linux does. */
+		uint32_t l = net.tso_max ? acked : 2u * c->mss;
+		c->cwnd += acked < l ? acked : l;
+		if (net.tso_max && c->cwnd > c->ssthresh)
+			c->cwnd = c->ssthresh;
 	} else {
 		/* About one SMSS per RTT (RFC 5681 3.1, eq. 3 by bytes). */
 		c->bytes_acked += acked;
