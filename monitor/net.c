@@ -71,6 +71,14 @@ int net_open(struct dev *d)
 	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", d->backend);
 	d->vnet = ioctl(d->fd, TUNSETIFF, &ifr) == 0 &&
 		  ioctl(d->fd, TUNSETVNETHDRSZ, &hs) == 0;
+	/* No receive offloads, and say so: a tap keeps the offloads its last
+	 * user set (posix-direct turns them on), and the guest's stack takes
+	 * only ordinary, checksummed frames. */
+	if (d->vnet && ioctl(d->fd, TUNSETOFFLOAD, 0ul) < 0) {
+		fprintf(stderr, "kiln-kvm: --net=%s: TUNSETOFFLOAD: %s\n",
+			d->backend, strerror(errno));
+		return -1;
+	}
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	if (!d->vnet && ioctl(d->fd, TUNSETIFF, &ifr) < 0) {
 		fprintf(stderr, "kiln-kvm: --net=%s: TUNSETIFF: %s%s\n",

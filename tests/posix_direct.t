@@ -132,6 +132,13 @@ if st=$(d_stats "$T_TMP/echo.out"); then
 	else
 		notok "tcp: segmentation offload: tx_offload=${off:-missing} after 200 MB (IFF_VNET_HDR refused?)"
 	fi
+	# and came in as receive offload frames, cut by tap_rxoff.c.
+	cut=$(printf '%s\n' "$st" | sed -n 's/.*tap kt0 .* rx_cut=\([0-9]*\).*/\1/p')
+	if [ "${cut:-0}" -gt 100 ]; then
+		ok "tcp: receive offload used on the tap ($cut frames cut into segments)"
+	else
+		notok "tcp: receive offload: rx_cut=${cut:-missing} after 200 MB (TUNSETOFFLOAD refused?)"
+	fi
 	printf '%s\n' "$st" | sed 's/^/# /'
 else
 	notok "stats: no counters after SIGUSR1: $(tail -c 400 "$T_TMP/echo.out")"

@@ -32,6 +32,27 @@ int direct_tap_fd(size_t i);
 const struct netif *direct_tap_netif(size_t i);
 const char *direct_tap_name(size_t i);
 
+/*
+ * Receive offload (tap_rxoff.c): one frame read from a tap with offloads
+ * on, with the kernel's virtio-net header vh, becomes ordinary frames of
+ * at most room bytes appended at *tail (cut if it is a TCP offload frame,
+ * its checksum completed if partial). Returns how many; what could not be
+ * done is counted in st. f may be changed.
+ */
+struct virtio_net_hdr;
+struct netbuf;
+struct tap_rxoff_stats {
+	uint64_t cut;	/* offload frames cut into segments */
+	uint64_t csum;	/* partial checksums completed */
+	uint64_t bad;	/* frames that were not what their header said */
+	uint64_t nobuf; /* frames or segments lost: the pool was empty */
+};
+unsigned tap_rxoff(const struct virtio_net_hdr *vh, uint8_t *f, size_t len,
+		   size_t room, struct netbuf ***tail,
+		   struct tap_rxoff_stats *st);
+/* Tap i's receive offload counters, NULL when it has none. */
+const struct tap_rxoff_stats *direct_tap_rxoff(size_t i);
+
 /* Tap i's driver-level drop reasons, in the order of DIRECT_TAP_DROPS. */
 #define DIRECT_TAP_DROPS                                                       \
 	"rx_nobuf", "rx_toobig", "rx_early", "rx_errors", "tx_again",          \

@@ -5,4 +5,5 @@ POSIX_DIRECT_SRCS = \
 	bindings/posix-direct/netif_tap.c \
 	bindings/posix-direct/seccomp.c \
 	bindings/posix-direct/start.c \
-	bindings/posix-direct/stats.c
+	bindings/posix-direct/stats.c \
+	bindings/posix-direct/tap_rxoff.c

@@ -96,7 +96,17 @@ void direct_stats_print(void)
 		    (unsigned long long)n->tx_bytes,
 		    (unsigned long long)n->tx_drops,
 		    (unsigned long long)n->tx_offload);
+		const struct tap_rxoff_stats *ro = direct_tap_rxoff(i);
+		if (ro)
+			add(&l,
+			    " rx_cut=%llu rx_csum=%llu rx_offload_bad=%llu "
+			    "rx_offload_nobuf=%llu",
+			    (unsigned long long)ro->cut,
+			    (unsigned long long)ro->csum,
+			    (unsigned long long)ro->bad,
+			    (unsigned long long)ro->nobuf);
 		direct_tap_drops(i, d);
+
 		for (size_t k = 0; k < DIRECT_TAP_NDROPS; k++)
 			add(&l, " %s=%llu", tap_drop_names[k],
 			    (unsigned long long)d[k]);

@@ -1,0 +1,186 @@
+/*
+ * Receive offload on a tap: what the kernel hands a tap that asked for
+ * TUN_F_CSUM | TUN_F_TSO4 (netif_tap.c), turned back into the ordinary
+ * frames Kiln's stack takes.
+ *
+ * Why: without offloads the kernel cuts every large TCP packet the Linux
+ * side sends into MTU frames (skb_segment), computes each one's checksum,
+ * and we read them one system call each -- most of what receiving costs
+ * posix-direct. With them, one read brings up to 64 KiB of one TCP
+ * connection; cutting it here is a copy of the payload into page buffers
+ * and one checksum pass, done where the data is hot in the cache.
+ *
+ * What arrives (a struct virtio_net_hdr in front of each frame):
+ *  - gso_type TCPV4: one TCP/IPv4 packet of up to 64 KiB whose payload is
+ *    to be cut into gso_size segments. Each segment gets the headers, the
+ *    IPv4 total length, identification (counting up) and header checksum,
+ *    its sequence number, FIN and PSH only on the last and CWR only on the
+ *    first, and a full TCP checksum: as the kernel's own segmentation does.
+ *  - NEEDS_CSUM without GSO: a locally made packet whose transport
+ *    checksum holds only the pseudo-header sum; it is completed here (at
+ *    csum_start + csum_offset, over everything from csum_start).
+ *  - anything else: as it is.
+ * A frame that claims an offload it does not match (another gso_type,
+ * headers that do not parse, offsets out of the frame) is dropped and
+ * counted: it came from the host kernel, so this is a bug, not an attack,
+ * but it must not crash the appliance either.
+ */
+#include <linux/virtio_net.h>
+#include <string.h>
+
+#include <kiln/netbuf.h>
+
+#include "../../lib/net/cksum.h"
+#include "direct.h"
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* One frame into a fresh buffer at *tail; false when the pool is empty. */
+static bool emit(const uint8_t *f, size_t len, struct netbuf ***tail)
+{
+	struct netbuf *nb = netbuf_alloc();
+
+	if (!nb)
+		return false;
+	memcpy(nb->data, f, len);
+	nb->len = (uint32_t)len;
+	nb->next = NULL;
+	**tail = nb;
+	*tail = &nb->next;
+	return true;
+}
+
+/* Complete a partial checksum in place; false when the offsets are bad. */
+static bool complete_csum(const struct virtio_net_hdr *vh, uint8_t *f,
+			  size_t len)
+{
+	size_t start = vh->csum_start, at = start + vh->csum_offset;
+	uint16_t c;
+
+	if (start >= len || at + 2 > len)
+		return false;
+	c = net_cksum(view_make(f + start, len - start));
+	if (c == 0 && vh->csum_offset == 6)
+		c = 0xffff; /* UDP sends a zero sum as all ones (RFC 768) */
+	put16(f + at, c);
+	return true;
+}
+
+/* Cut a TCPV4 offload frame into segments of mss payload bytes. */
+static unsigned cut(uint8_t *f, size_t len, size_t mss, struct netbuf ***tail,
+		    struct tap_rxoff_stats *st)
+{
+	size_t ihl, thl, hl, payload;
+	uint8_t *ip = f + 14, *tcp, seg[14 + 60 + 60];
+	uint32_t seq, src, dst;
+	uint16_t id;
+	unsigned n = 0;
+
+	if (len < 14 + 20 || be16(f + 12) != 0x0800 || mss == 0)
+		goto bad;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	if (ihl < 20 || ip[9] != 6 || len < 14 + ihl + 20)
+		goto bad;
+	tcp = ip + ihl;
+	thl = (size_t)(tcp[12] >> 4) * 4;
+	hl = 14 + ihl + thl;
+	if (thl < 20 || len < hl)
+		goto bad;
+	payload = len - hl;
+	seq = be32(tcp + 4);
+	id = be16(ip + 4);
+	src = be32(ip + 12);
+	dst = be32(ip + 16);
+	memcpy(seg, f, hl);
+	for (size_t off = 0; off < payload || (payload == 0 && off == 0);
+	     off += mss) {
+		size_t k = payload - off < mss ? payload - off : mss;
+		bool last = off + k >= payload;
+		uint8_t *sip = seg + 14, *stcp = sip + ihl;
+		struct netbuf *nb = netbuf_alloc();
+		struct net_csum cs = net_csum_start();
+
+		if (!nb) {
+			st->nobuf++;
+			break;
+		}
+		put16(sip + 2, (uint16_t)(ihl + thl + k));
+		put16(sip + 4, (uint16_t)(id + n));
+		put16(sip + 10, 0);
+		put16(sip + 10, net_cksum(view_make(sip, ihl)));
+		put32(stcp + 4, seq + (uint32_t)off);
+		stcp[13] = tcp[13];
+		if (!last)
+			stcp[13] &= (uint8_t)~0x09; /* FIN, PSH: last only */
+		if (off)
+			stcp[13] &= (uint8_t)~0x80; /* CWR: first only */
+		put16(stcp + 16, 0);
+		net_csum_pseudo(&cs, src, dst, 6, (uint16_t)(thl + k));
+		net_csum_add(&cs, view_make(stcp, thl));
+		net_csum_add(&cs, view_make(f + hl + off, k));
+		put16(stcp + 16, net_csum_final(&cs));
+		memcpy(nb->data, seg, hl);
+		memcpy(nb->data + hl, f + hl + off, k);
+		nb->len = (uint32_t)(hl + k);
+		nb->next = NULL;
+		**tail = nb;
+		*tail = &nb->next;
+		n++;
+		if (payload == 0)
+			break;
+	}
+	st->cut++;
+	return n;
+bad:
+	st->bad++;
+	return 0;
+}
+
+unsigned tap_rxoff(const struct virtio_net_hdr *vh, uint8_t *f, size_t len,
+		   size_t room, struct netbuf ***tail,
+		   struct tap_rxoff_stats *st)
+{
+	if (vh->gso_type == VIRTIO_NET_HDR_GSO_TCPV4) {
+		if (vh->gso_size + 14u + 60 + 60 > room)
+			goto bad; /* a segment would not fit a buffer */
+		return cut(f, len, vh->gso_size, tail, st);
+	}
+	if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		goto bad;
+	if (len > room)
+		goto bad;
+	if ((vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	    !complete_csum(vh, f, len))
+		goto bad;
+	if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		st->csum++;
+	if (!emit(f, len, tail)) {
+		st->nobuf++;
+		return 0;
+	}
+	return 1;
+bad:
+	st->bad++;
+	return 0;
+}
