@@ -160,6 +160,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	posix_crash_init();
 	raise_nofile();
+	posix_entropy_init();
 
 	first = parse_devopts(argc, argv, &o);
 	attach_devices(&o);

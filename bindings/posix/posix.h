@@ -66,6 +66,13 @@ int posix_block_open(const char *dev, const char *path, char *why,
  */
 size_t posix_block_fds(int *fds, size_t max);
 
+/*
+ * Seed lib/core's random generator from getrandom(2) (entropy.c), which
+ * kiln_entropy then serves without a system call. Called by main before
+ * anything needs entropy and long before posix-direct's seal.
+ */
+void posix_entropy_init(void);
+
 /* Install the fatal-signal handlers that print a backtrace (exit.c). */
 void posix_crash_init(void);
 
