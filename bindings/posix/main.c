@@ -161,6 +161,7 @@ int main(int argc, char **argv)
 	posix_crash_init();
 	raise_nofile();
 	posix_entropy_init();
+	posix_console_init();
 
 	first = parse_devopts(argc, argv, &o);
 	attach_devices(&o);
