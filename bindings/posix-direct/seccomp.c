@@ -115,9 +115,9 @@ static void set_add(struct argset *set, int v)
 
 /*
  * Allow system call nr, for any arguments (set NULL) or when its first
- * argument is one of set's values (an empty set allows nothing, and the
- * rule kills). The rule is one self-contained
- * block; a call that is not nr skips it:
+ * argument is one of set's values (an empty set allows nothing: the rule
+ * kills). The rule is one self-contained block; a call that is not nr
+ * skips it:
  *
  *     ld  nr
  *     jeq NR ? next : (past the block)
