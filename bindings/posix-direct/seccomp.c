@@ -3,30 +3,50 @@
  * (start.c), written as a classic BPF program by hand (no libseccomp: the
  * program is short, and every rule is visible here).
  *
- * Allowed after the seal, and nothing else:
- *   read, readv          the taps; the stats signalfd (read only)
- *   write, writev        the taps; stdout and stderr (the console, panics)
- *   epoll_wait, epoll_pwait, epoll_pwait2    the loop's epoll instance
- *   pread64, pwrite64, fdatasync             the block devices' files
- *   clock_gettime, gettimeofday   (the vDSO answers these without a system
- *                        call; the fallback is allowed)
- *   clock_nanosleep, nanosleep    the console's back-off on a full pipe
- *   getrandom            kiln_entropy (TCP initial sequence numbers, ports)
- *   rt_sigreturn         return from the crash handler's signal frame
+ * Issue 3 names what a started image may do: read and write its tap,
+ * write to stdout and stderr, read the clock, wait in its poll call, and
+ * exit. Allowed after the seal, and nothing else, each call only with the
+ * first argument shown:
+ *   read                 the taps; the SIGUSR1 signalfd (stats.c)
+ *   readv                the taps
+ *   write, writev        the taps; stdout and stderr
+ *   epoll_wait, epoll_pwait, epoll_pwait2
+ *                        the loop's epoll instance (wait.c); the console's
+ *                        own, which holds stdout alone (console.c)
+ *   clock_gettime        CLOCK_MONOTONIC and CLOCK_REALTIME (the vDSO
+ *                        answers without a system call where the host's
+ *                        clock source allows; this is its fallback)
  *   exit, exit_group     the end
- * No memory calls: brk, mmap, munmap, mprotect are all forbidden, so no
- * code can be mapped and the heap cannot grow. Nothing needs them: the
- * network buffers and TCP's pools (connections, send buffers) are
- * allocated before the seal (start.c, lib/net/tcp_pool.c), the console
- * writes without stdio buffers, and backtrace(3) is warmed up at start
- * (bindings/posix/exit.c). A malloc that the arena cannot serve from
- * memory it already has kills the process (SIGSYS), which is how
- * tests/posix_direct.t would see an allocation after start.
- * Every other call, and any of these on another descriptor, kills the
- * process (SECCOMP_RET_KILL_PROCESS: SIGSYS, status 159 in a shell). No
- * descriptor can be opened, so the descriptors named here are the only
- * ones the image will ever use. Descriptor arguments are compared on their
- * low 32 bits, which is what the kernel reads (an int).
+ * and, only in an image that declares a block device:
+ *   pread64, pwrite64, fdatasync    the block devices' files
+ * A declared disk is the image's own device, as its tap is, opened at
+ * start from a file its operator named (--disk); these three calls cannot
+ * reach any other file. The signalfd is no way out either: it only
+ * delivers SIGUSR1, which makes the image print its own counters.
+ *
+ * What is not needed, and why:
+ *   getrandom            kiln_entropy is a ChaCha20 generator in the image
+ *                        (lib/core/rng.c), seeded from getrandom at start;
+ *   nanosleep, clock_nanosleep    the console waits for room in a full
+ *                        non-blocking stdout in epoll, not in a sleep;
+ *   rt_sigreturn         the crash handler (bindings/posix/exit.c) ends
+ *                        the process with _exit and never returns, and
+ *                        SIGUSR1 comes through the signalfd, not a handler;
+ *   brk, mmap, munmap, mprotect   no code can be mapped and the heap
+ *                        cannot grow. The network buffers and TCP's pools
+ *                        (connections, send buffers) are allocated before
+ *                        the seal (start.c, lib/net/tcp_pool.c), the
+ *                        console writes without stdio buffers, and
+ *                        backtrace(3) is warmed up at start (exit.c). A
+ *                        malloc that the arena cannot serve from memory it
+ *                        already has kills the process (SIGSYS), which is
+ *                        how tests/posix_direct.t would see an allocation
+ *                        after start.
+ * Every other call, and any of these with another first argument, kills
+ * the process (SECCOMP_RET_KILL_PROCESS: SIGSYS, status 159 in a shell).
+ * No descriptor can be opened, so the descriptors named here are the only
+ * ones the image will ever use. Arguments are compared on their low 32
+ * bits, which is what the kernel reads (an int: a descriptor, a clock id).
  *
  * The architecture is checked first: a 32-bit or x32 system call number
  * means a different table, so anything but native x86-64 is killed.
@@ -40,6 +60,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../posix/posix.h"
@@ -56,7 +77,7 @@
 #endif
 
 #define SEAL_MAX_INSNS 512
-#define SEAL_MAX_FDS   16
+#define SEAL_MAX_ARGS  16
 #define SEAL_MAX_BLOCK 8
 
 struct seal {
@@ -65,9 +86,10 @@ struct seal {
 	bool overflow;
 };
 
-/* A set of descriptors a rule allows; n == 0 means any argument. */
-struct fdset {
-	int fd[SEAL_MAX_FDS];
+/* The values of the first argument (descriptors, clock ids) a rule
+ * allows. */
+struct argset {
+	int v[SEAL_MAX_ARGS];
 	unsigned n;
 };
 
@@ -80,20 +102,22 @@ static void emit(struct seal *s, struct sock_filter f)
 	s->insn[s->n++] = f;
 }
 
-static void fds_add(struct fdset *set, int fd)
+/* A negative value (a descriptor that is not open) is left out. */
+static void set_add(struct argset *set, int v)
 {
-	if (fd < 0 || set->n == SEAL_MAX_FDS)
+	if (v < 0 || set->n == SEAL_MAX_ARGS)
 		return;
 	for (unsigned i = 0; i < set->n; i++)
-		if (set->fd[i] == fd)
+		if (set->v[i] == v)
 			return;
-	set->fd[set->n++] = fd;
+	set->v[set->n++] = v;
 }
 
 /*
  * Allow system call nr, for any arguments (set NULL) or when its first
- * argument is one of set's descriptors. The rule is one self-contained
- * block; a call that is not nr skips it:
+ * argument is one of set's values (an empty set allows nothing: the rule
+ * kills). The rule is one self-contained block; a call that is not nr
+ * skips it:
  *
  *     ld  nr
  *     jeq NR ? next : (past the block)
@@ -104,7 +128,7 @@ static void fds_add(struct fdset *set, int fd)
  *   allow:
  *     ret ALLOW
  */
-static void allow(struct seal *s, unsigned nr, const struct fdset *set)
+static void allow(struct seal *s, unsigned nr, const struct argset *set)
 {
 	unsigned nfd = set ? set->n : 0;
 	unsigned body = set ? 1 + nfd + 2 : 1;
@@ -122,7 +146,7 @@ static void allow(struct seal *s, unsigned nr, const struct fdset *set)
 		for (unsigned i = 0; i < nfd; i++)
 			emit(s, (struct sock_filter)BPF_JUMP(
 					BPF_JMP | BPF_JEQ | BPF_K,
-					(unsigned)set->fd[i],
+					(unsigned)set->v[i],
 					(unsigned char)(nfd - i), 0));
 		emit(s, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 						     SECCOMP_RET_KILL_PROCESS));
@@ -133,22 +157,26 @@ static void allow(struct seal *s, unsigned nr, const struct fdset *set)
 
 static void build(struct seal *s)
 {
-	struct fdset rx = {.n = 0}, tx = {.n = 0}, ep = {.n = 0},
-		     blk = {.n = 0};
+	struct argset tap = {.n = 0}, rd = {.n = 0}, wr = {.n = 0},
+		      ep = {.n = 0}, clk = {.n = 0}, blk = {.n = 0};
 	int bfd[SEAL_MAX_BLOCK];
 	size_t nb;
 
 	for (size_t i = 0; i < direct_ntaps(); i++) {
-		fds_add(&rx, direct_tap_fd(i));
-		fds_add(&tx, direct_tap_fd(i));
+		set_add(&tap, direct_tap_fd(i));
+		set_add(&rd, direct_tap_fd(i));
+		set_add(&wr, direct_tap_fd(i));
 	}
-	fds_add(&rx, direct_stats_fd());
-	fds_add(&tx, STDOUT_FILENO);
-	fds_add(&tx, STDERR_FILENO);
-	fds_add(&ep, posix_epoll_fd());
+	set_add(&rd, direct_stats_fd());
+	set_add(&wr, STDOUT_FILENO);
+	set_add(&wr, STDERR_FILENO);
+	set_add(&ep, posix_epoll_fd());
+	set_add(&ep, posix_console_epoll_fd());
+	set_add(&clk, CLOCK_MONOTONIC);
+	set_add(&clk, CLOCK_REALTIME);
 	nb = posix_block_fds(bfd, SEAL_MAX_BLOCK);
 	for (size_t i = 0; i < nb && i < SEAL_MAX_BLOCK; i++)
-		fds_add(&blk, bfd[i]);
+		set_add(&blk, bfd[i]);
 
 	/* Architecture first: another one means other system call numbers. */
 	emit(s,
@@ -169,26 +197,21 @@ static void build(struct seal *s)
 	}
 
 	/* The hot calls first: the filter runs on every system call. */
-	allow(s, __NR_read, &rx);
-	allow(s, __NR_write, &tx);
+	allow(s, __NR_read, &rd);
+	allow(s, __NR_write, &wr);
 	allow(s, __NR_epoll_wait, &ep);
 	allow(s, __NR_epoll_pwait, &ep);
 #ifdef __NR_epoll_pwait2
 	allow(s, __NR_epoll_pwait2, &ep);
 #endif
-	allow(s, __NR_readv, &rx);
-	allow(s, __NR_writev, &tx);
-	allow(s, __NR_clock_gettime, NULL);
-	allow(s, __NR_gettimeofday, NULL);
-	allow(s, __NR_getrandom, NULL);
+	allow(s, __NR_readv, &tap);
+	allow(s, __NR_writev, &wr);
+	allow(s, __NR_clock_gettime, &clk);
 	if (blk.n > 0) {
 		allow(s, __NR_pread64, &blk);
 		allow(s, __NR_pwrite64, &blk);
 		allow(s, __NR_fdatasync, &blk);
 	}
-	allow(s, __NR_clock_nanosleep, NULL);
-	allow(s, __NR_nanosleep, NULL);
-	allow(s, __NR_rt_sigreturn, NULL);
 	allow(s, __NR_exit, NULL);
 	allow(s, __NR_exit_group, NULL);
 	emit(s, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,

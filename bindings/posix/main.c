@@ -160,6 +160,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	posix_crash_init();
 	raise_nofile();
+	posix_entropy_init();
+	posix_console_init();
 
 	first = parse_devopts(argc, argv, &o);
 	attach_devices(&o);

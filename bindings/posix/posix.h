@@ -66,6 +66,23 @@ int posix_block_open(const char *dev, const char *path, char *why,
  */
 size_t posix_block_fds(int *fds, size_t max);
 
+/*
+ * Seed lib/core's random generator from getrandom(2) (entropy.c), which
+ * kiln_entropy then serves without a system call. Called by main before
+ * anything needs entropy and long before posix-direct's seal.
+ */
+void posix_entropy_init(void);
+
+/*
+ * The console's own epoll instance, holding stdout alone (console.c): a
+ * write that finds a non-blocking stdout's pipe full waits in it for room.
+ * posix_console_init makes it, at start; posix_console_epoll_fd is its
+ * descriptor for posix-direct's seccomp filter, -1 when there is none
+ * (stdout a regular file, /dev/null, or closed).
+ */
+void posix_console_init(void);
+int posix_console_epoll_fd(void);
+
 /* Install the fatal-signal handlers that print a backtrace (exit.c). */
 void posix_crash_init(void);
 

@@ -47,10 +47,14 @@ uint64_t kiln_mono_ns(void);
 uint64_t kiln_wall_ns(void);
 
 /*
- * Fill buf with len bytes from the platform's entropy source (getrandom on
- * posix, RDRAND/RDSEED on bare targets). Never blocks after start-up;
- * returns 0, or -EIO when the platform has none (an image that needs
- * entropy and has none should panic).
+ * Fill buf with len bytes of cryptographically strong random data, fit for
+ * secrets such as TCP initial sequence numbers. On the posix targets they
+ * come from a ChaCha20 generator (RFC 8439) inside the image, seeded once
+ * at start from getrandom(2), so no system call is made (posix-direct's
+ * seal allows none); on kvm from the CPU's RDRAND/RDSEED (with a weak
+ * fallback on a CPU that has neither, which logs a warning). Never
+ * blocks; returns 0, or -EIO when the platform has no source (an image
+ * that needs entropy and has none should panic).
  */
 int kiln_entropy(void *buf, size_t len);
 

@@ -8,6 +8,7 @@
 #ifndef KILN_PLATFORM_H
 #define KILN_PLATFORM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -60,5 +61,22 @@ int plat_seal(char *why, unsigned long whylen);
  * of the wrong type; in each case `why` receives a message naming the key.
  */
 int cfg_set_start(const char *kv, char *why, unsigned long whylen);
+
+/*
+ * What lib/core offers a binding for kiln_entropy (rng.c): a random
+ * generator that runs inside the image, ChaCha20 (RFC 8439) with the key
+ * replaced after every refill and output wiped once handed out. A binding
+ * whose entropy source is a system call (getrandom(2) on the posix
+ * targets) seeds it at start, before plat_seal, and serves kiln_entropy
+ * from it, so that no system call is needed after the seal.
+ *
+ * rng_seed mixes RNG_SEED_LEN bytes from the platform's source into the
+ * generator's key (seeding again adds to the key, never replaces it).
+ * rng_fill writes len bytes; it never blocks and makes no system call.
+ * Returns 0, or -EIO while the generator was never seeded.
+ */
+#define RNG_SEED_LEN 32
+void rng_seed(const uint8_t seed[RNG_SEED_LEN]);
+int rng_fill(void *buf, size_t len);
 
 #endif /* KILN_PLATFORM_H */

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A log line, "level: message\n", is cut to fit this (log.c). */
 #define LOG_LINE_MAX 1024
@@ -34,5 +35,13 @@ void cfg_start_reset(void);
 
 /* Most appliance arguments core_start passes to kiln_main (start.c). */
 #define CORE_MAX_ARGS 256
+
+/*
+ * The ChaCha20 block function of RFC 8439 section 2.3 (chacha20.c): the 64
+ * bytes of keystream for block `counter` under key and nonce. Used by the
+ * random generator (rng.c) and checked against the RFC's test vectors.
+ */
+void chacha20_block(const uint8_t key[32], uint32_t counter,
+		    const uint8_t nonce[12], uint8_t out[64]);
 
 #endif /* KILN_CORE_H */

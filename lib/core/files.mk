@@ -11,4 +11,6 @@ CORE_SRCS = \
 	lib/core/netbuf.c \
 	lib/core/cfgtype.c \
 	lib/core/addr.c \
-	lib/core/block.c
+	lib/core/block.c \
+	lib/core/chacha20.c \
+	lib/core/rng.c
