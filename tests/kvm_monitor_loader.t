@@ -43,7 +43,9 @@ refused bigendian "not little-endian"
 refused dyn "position-independent (ET_DYN)"
 refused version "unknown ELF version"
 refused noload "no loadable segments"
-refused note-version "built for kvm ABI version 99; this kiln-kvm speaks version 3"
+# the version this tree's monitor speaks, from the header both sides share
+abi=$(sed -n 's/^#define KVM_ABI_VERSION \([0-9]*\).*/\1/p' "$KILN_ROOT/include/kiln/kvm_abi.h")
+refused note-version "built for kvm ABI version 99; this kiln-kvm speaks version $abi"
 refused note-ndevs "declares 99 devices"
 refused note-kind "device 'net0' has unknown kind 7"
 refused note-name "has no NUL-terminated name"
