@@ -1,14 +1,18 @@
 #!/bin/bash
 # TCP echo on posix-direct through a bad link: build/tools/faultrelay plays
 # the link between the appliance's bridge and the Linux peer's, with
-# seeded loss from 1% to 10% plus duplication, reordering and corruption
+# seeded loss from 1% to 10% plus duplication, reordering, delay and corruption
 # (this machine's kernel has no netem). All in one namespace a:
 #
 #   appliance -- kt0 --+-- br1 -- rA ==faultrelay== rB -- br0 10.0.0.1/24
 #
 # For each loss rate, LOSSY_MB megabytes (default 100, issue 3's size) go
 # each way through echo, compared by sha256, within LOSSY_SECS seconds
-# (default 90) per rate.
+# (default 150) per rate. Every frame is also delayed LOSSY_DELAY ms with
+# jitter (default 0.2:0.1, each way; the jitter reorders too): with a 1 ms
+# delay the 64 KiB send buffer bounds echo near 25 MB/s and 10% loss takes
+# minutes, too long for `make test`; 0.2 ms took 5 s, 12 s and 42 s for the
+# three rates (one run, otherwise idle machine).
 #
 # Measured 2026-11-27 (2 cores shared with other work; one run each, about
 # +-20% between runs), 100 MB each way: 1% 4.1 s, 5% 5.9 s, 10% 11.4 s; the
@@ -24,8 +28,9 @@ source "$(dirname "$0")/netns.sh"
 source "$(dirname "$0")/direct.sh"
 
 MB=${LOSSY_MB:-100}
-SECS=${LOSSY_SECS:-90}
+SECS=${LOSSY_SECS:-150}
 RATES=${LOSSY_RATES:-"1 5 10"}
+DELAY=${LOSSY_DELAY:-0.2:0.1} # ms and jitter, each way
 
 t_tmpdir
 d_require posix_direct_lossy ping socat sha256sum timeout || t_done
@@ -49,7 +54,7 @@ stop_relay() {
 # each (its taps go away with it, so the bridges are rebuilt each time).
 for rate in $RATES; do
 	ns_spawn a "$RELAY" --a rA --b rB --create --duration $((SECS + 60)) \
-		--loss "$rate" --dup 1 --reorder 2 --corrupt 1 --seed "$rate" \
+		--loss "$rate" --dup 1 --reorder 2 --corrupt 1 --delay "$DELAY" --seed "$rate" \
 		--stats "$T_TMP/stats.$rate" 2>"$T_TMP/relay.err"
 	RELAY_PID=$NS_PID
 	if ! { ns_wait_link a rA && ns_wait_link a rB; }; then
@@ -76,7 +81,7 @@ for rate in $RATES; do
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	stop_relay
 	if [ "$got" = "$want" ]; then
-		ok "lossy $rate% (+1% dup, 2% reorder, 1% corrupt): $MB MB each way intact in $ms ms"
+		ok "lossy $rate% (+1% dup, 2% reorder, 1% corrupt, ${DELAY} ms delay): $MB MB each way intact in $ms ms"
 	else
 		notok "lossy $rate%: $MB MB each way: sha256 differs or timed out after $ms ms (bound ${SECS}s): $(head -c 300 "$T_TMP/socat.err")"
 	fi
