@@ -93,7 +93,8 @@ int guest_net(const struct kvm_boot_info *bi, const char *args)
 	if (args[0] == 'b') { /* "net bad": NET_IO's receive table is out
 			       * of range: the monitor ends the guest */
 		struct kvm_hc_net_io q = {0};
-		q.rx = (struct kvm_hc_net_recv){0, 4, 0xfffff000u};
+		q.rx = (struct kvm_hc_net_recv){
+			.dev = 0, .count = 4, .frames = 0xfffff000u};
 		hc(KVM_HC_NET_IO, &q);
 		return 25;
 	}
@@ -112,14 +113,19 @@ int guest_net(const struct kvm_boot_info *bi, const char *args)
 	for (int tries = 0; tries < 50; tries++) {
 		struct kvm_hc_poll p = {100 * 1000 * 1000, 0};
 		if (args[0] == 'i') { /* "net io": NET_IO does it all */
-			struct kvm_hc_net_io q = {100 * 1000 * 1000, 0};
+			struct kvm_hc_net_io q = {.timeout_ns =
+							  100 * 1000 * 1000};
 			tab[0] = (struct kvm_frame){(uintptr_t)f, 42, 0};
 			for (int i = 0; i < 4; i++)
 				rtab[i] =
 					(struct kvm_frame){(uintptr_t)frames[i],
 							   0, sizeof frames[i]};
-			q.tx = (struct kvm_hc_net_send){0, 1, (uintptr_t)tab};
-			q.rx = (struct kvm_hc_net_recv){0, 4, (uintptr_t)rtab};
+			q.tx = (struct kvm_hc_net_send){
+				.dev = 0, .count = 1, .frames = (uintptr_t)tab};
+			q.rx = (struct kvm_hc_net_recv){
+				.dev = 0,
+				.count = 4,
+				.frames = (uintptr_t)rtab};
 			hc(KVM_HC_NET_IO, &q);
 			if (q.tx.ret || q.tx.sent != 1 || q.rx.ret ||
 			    q.rx.received > 4 || (q.ready & ~1ull) ||
