@@ -33,21 +33,10 @@
 #include "../../lib/net/cksum.h"
 #include "direct.h"
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
 }
 
 static void put32(uint8_t *p, uint32_t v)
@@ -91,27 +80,29 @@ static bool complete_csum(const struct virtio_net_hdr *vh, uint8_t *f,
 static unsigned cut(uint8_t *f, size_t len, size_t mss, struct netbuf ***tail,
 		    struct tap_rxoff_stats *st)
 {
+	struct view fv = view_make(f, len);
 	size_t ihl, thl, hl, payload;
-	uint8_t *ip = f + 14, *tcp, seg[14 + 60 + 60];
+	uint8_t *ip = f + 14, *tcp, seg[14 + 60 + 60], vihl, proto, doff;
 	uint32_t seq, src, dst;
-	uint16_t id;
+	uint16_t type, id;
 	unsigned n = 0;
 
-	if (len < 14 + 20 || be16(f + 12) != 0x0800 || mss == 0)
+	/* The headers through the checked view: a short or lying frame
+	 * fails a read and is dropped. */
+	if (!view_be16(fv, 12, &type) || type != 0x0800 || mss == 0 ||
+	    !view_u8(fv, 14, &vihl) || !view_u8(fv, 14 + 9, &proto))
 		goto bad;
-	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	if (ihl < 20 || ip[9] != 6 || len < 14 + ihl + 20)
+	ihl = (size_t)(vihl & 0x0f) * 4;
+	if (ihl < 20 || proto != 6 || !view_u8(fv, 14 + ihl + 12, &doff))
 		goto bad;
 	tcp = ip + ihl;
-	thl = (size_t)(tcp[12] >> 4) * 4;
+	thl = (size_t)(doff >> 4) * 4;
 	hl = 14 + ihl + thl;
-	if (thl < 20 || len < hl)
+	if (thl < 20 || len < hl || !view_be32(fv, 14 + ihl + 4, &seq) ||
+	    !view_be16(fv, 14 + 4, &id) || !view_be32(fv, 14 + 12, &src) ||
+	    !view_be32(fv, 14 + 16, &dst))
 		goto bad;
 	payload = len - hl;
-	seq = be32(tcp + 4);
-	id = be16(ip + 4);
-	src = be32(ip + 12);
-	dst = be32(ip + 16);
 	memcpy(seg, f, hl);
 	for (size_t off = 0; off < payload || (payload == 0 && off == 0);
 	     off += mss) {
