@@ -31,7 +31,18 @@
 # and shows the median with the range: on a shared 2-core machine one run
 # of a server can be off by 20%.
 #
-# Usage: bench/dns.sh   (RATE=100000 SECS=5 SIZES="100 10000" REPS=1)
+# ROWS (default: all) limits the run to the rows it names, e.g.
+# ROWS="floor-tap kiln-kvm" while working on one path.
+#
+# PERF_EVENTS (default: none) counts perf events in each row's server
+# during its run, per query answered, on stderr, e.g.
+# PERF_EVENTS=syscalls:sys_enter_ioctl,syscalls:sys_enter_readv (kvm exits
+# and tap reads).
+#
+# PERF_RECORD=PREFIX records a profile of each row's server during its
+# run into PREFIX.ROW (perf record -g; read it with perf report -i).
+#
+# Usage: bench/dns.sh   (RATE=100000 SECS=5 SIZES="100 10000" REPS=1 ROWS= PERF_EVENTS= PERF_RECORD=)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
@@ -39,6 +50,10 @@ RATE=${RATE:-100000}
 SECS=${SECS:-5}
 SIZES=${SIZES:-100 10000}
 REPS=${REPS:-1}
+ROWS=${ROWS:-}
+PERF_EVENTS=${PERF_EVENTS:-}
+PERF_RECORD=${PERF_RECORD:-}
+KVM_OPTS=${KVM_OPTS:-}
 W=$(mktemp -d /tmp/kiln-bench-dns.XXXXXX)
 PIDS=""
 NS_TAG=dnsbench
@@ -217,7 +232,7 @@ start_direct() {
 }
 start_kvm() {
 	[ -x "$(tap_img kvm)" ] || { echo "kvm build failed" >&2; return 1; }
-	ip netns exec "$NSD" setsid taskset -c $SRV_CPU bin/kiln-kvm --net=kt0 "$(tap_img kvm)" ipv4=$TAP_IP/24 >"$W/kvm.out" 2>&1 & echo $!
+	ip netns exec "$NSD" setsid taskset -c $SRV_CPU bin/kiln-kvm $KVM_OPTS --net=kt0 "$(tap_img kvm)" ipv4=$TAP_IP/24 >"$W/kvm.out" 2>&1 & echo $!
 }
 
 # run NAME START ZONE QUERIES: one measurement; prints "NAME QPS US_PER_Q".
@@ -239,8 +254,22 @@ run() {
 		sleep 0.2
 	done
 	t0=$(group_ticks "$pg")
+	local ps=""
+	if [ -n "$PERF_EVENTS" ] && wanted "$name"; then
+		perf stat -e "$PERF_EVENTS" -p "$pg" -o "$W/$name.perf" & ps=$!
+	fi
+	local pr=""
+	if [ -n "$PERF_RECORD" ] && wanted "$name"; then
+		perf record -q -g -p "$pg" -o "$PERF_RECORD.$name" 2>/dev/null & pr=$!
+	fi
 	out=$("${x[@]}" taskset -c $PERF_CPU dnsperf -s "$a" -p "$p" -d "$q" -Q "$RATE" -l "$SECS" -c 4 -q 2000 2>&1)
 	t1=$(group_ticks "$pg")
+	[ -n "$pr" ] && { kill -INT "$pr"; wait "$pr"; }
+	if [ -n "$ps" ]; then
+		kill -INT "$ps"; wait "$ps"
+		awk -v n="$(printf %s "$out" | awk '/Queries completed/ {print $3}')" -v s="$name" \
+			'$1 ~ /^[0-9,.]+$/ { c = $1; gsub(",", "", c); printf "  %s: %s %.3f per query\n", s, $2, c / n }' "$W/$name.perf" >&2
+	fi
 	kill -TERM -- "-$pg" 2>/dev/null; sleep 0.3; kill -KILL -- "-$pg" 2>/dev/null
 	while kill -0 "$pg" 2>/dev/null; do sleep 0.1; done # the tap is free again
 	qps=$(printf %s "$out" | awk '/Queries per second/ {printf "%d", $4}')
@@ -260,6 +289,9 @@ why() {
 	esac
 }
 
+# wanted NAME: whether ROWS (default: all) names this row.
+wanted() { [ -z "$ROWS" ] || [[ " $ROWS " == *" $1 "* ]]; }
+
 # median LIST: the median of numbers ("-" when none); range LIST: min-max.
 median() { printf '%s\n' "$@" | grep -v '^-$' | sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 range() { printf '%s\n' "$@" | grep -v '^-$' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR > 1) printf "%s-%s", lo, hi }'; }
@@ -275,6 +307,7 @@ table() {
 		for s in "$@"; do
 			name=${s%%:*}
 			[ -n "$(why "$name")" ] && continue
+			wanted "$name" || continue
 			read -r _ qps us <<<"$(run "$name" "${s#*:}" "$W/bench$N.zone" "$W/q$N.txt")"
 			Q[$name]="${Q[$name]:-} $qps"
 			U[$name]="${U[$name]:-} $us"
@@ -283,6 +316,7 @@ table() {
 	floor=$(median ${U[$floor_name]:-})
 	for s in "$@"; do
 		name=${s%%:*}
+		wanted "$name" || continue
 		r=$(why "$name")
 		[ -n "$r" ] && { echo "$name: $r"; continue; }
 		us=$(median ${U[$name]})

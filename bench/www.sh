@@ -25,7 +25,8 @@
 # Goals (issue 6): kiln's CPU per request at most 0.67x nginx's and at
 # most 1.3x the floor's; kvm at least nginx's requests/s. WWW_BENCH_SECS
 # (default 5) sets each run's length; WWW_BENCH_TAP=0 leaves out direct
-# and kvm.
+# and kvm, WWW_BENCH_TARGETS="kvm" runs only that one; KVM_OPTS are
+# options for kiln-kvm (e.g. --coalesce=0).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
@@ -42,6 +43,8 @@ cleanup() {
 t_cleanup() { cleanup; }
 trap cleanup EXIT INT TERM
 SECS=${WWW_BENCH_SECS:-5}
+TAP_TARGETS=${WWW_BENCH_TARGETS:-posix-direct kvm}
+KVM_OPTS=${KVM_OPTS:-}
 B=$ROOT/build/bench/www
 mkdir -p "$B"
 for t in wrk nginx taskset; do
@@ -167,7 +170,7 @@ fi
 NSD=$(ns_name d)
 can_run() { "$ROOT/bin/kiln" targets 2>/dev/null | grep -q "^$1 .*implemented .*can run"; }
 TAP_NAMES=""
-for T in posix-direct kvm; do
+for T in $TAP_TARGETS; do
 	name=$([ $T = kvm ] && echo kvm || echo direct)
 	if [ -n "$TAP_WHY" ]; then
 		echo "$name: skipped: $TAP_WHY"
@@ -186,7 +189,7 @@ for T in posix-direct kvm; do
 	img=$(tail -1 "$B/build-$T.log")
 	# `ip netns exec` and taskset exec: $! is the server's (or monitor's) pid
 	if [ $T = kvm ]; then
-		ip netns exec "$NSD" taskset -c $CPU_SRV "$ROOT/bin/kiln-kvm" --net=kt0 "$img" \
+		ip netns exec "$NSD" taskset -c $CPU_SRV "$ROOT/bin/kiln-kvm" $KVM_OPTS --net=kt0 "$img" \
 			ipv4=$TAP_IP/24 >"$B/$name.out" 2>&1 &
 	else
 		ip netns exec "$NSD" taskset -c $CPU_SRV "$img" --net kt0 ipv4=$TAP_IP/24 \

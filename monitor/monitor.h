@@ -110,6 +110,8 @@ struct dev {
 	uint64_t drops;	  /* net: frames dropped on send */
 	uint64_t bad;	  /* net: offload frames refused (bad headers) */
 	int vnet;	  /* net: the tap takes a virtio-net header */
+	uint32_t last_rx; /* net: frames the last NET_IO received */
+	uint64_t rx_calls, rx_frames, held; /* net: for --prof's report */
 };
 
 struct monitor {
@@ -124,6 +126,7 @@ struct monitor {
 	size_t run_size;
 	uint64_t tsc_khz;
 	int cpl0; /* --cpl0: enter at CPL 0 rather than 3 */
+	uint64_t coalesce_ns; /* --coalesce: receive window under load */
 };
 
 /* vm.c: memory, layout, page tables, boot info, vCPU registers. */
@@ -152,6 +155,7 @@ void net_send(struct monitor *m, uint32_t gpa);
 void net_recv(struct monitor *m, uint32_t gpa);
 void net_io(struct monitor *m, uint32_t gpa);
 void net_report(const struct monitor *m);
+void net_prof_report(const struct monitor *m);
 int block_open(struct dev *d);
 void block_info(struct monitor *m, uint32_t gpa);
 void block_io(struct monitor *m, unsigned call, uint32_t gpa);

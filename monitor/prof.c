@@ -138,4 +138,5 @@ void prof_report(struct monitor *m)
 			name ? len : 18, name ? name : "?");
 		funcs[best].n = 0;
 	}
+	net_prof_report(m);
 }

@@ -170,6 +170,34 @@ else
 fi
 d_stop
 
+# ---- receive coalescing (--coalesce) --------------------------------------------------
+# Under load the monitor holds received frames for a window before the
+# guest runs again, so that one exit brings many; --prof's report counts
+# the frames per NET_IO exit and the windows. 200 concurrent connections
+# are load enough; with --coalesce=0 no window is ever held.
+for c in default 0; do
+	opt=(); [ $c = 0 ] && opt=(--coalesce=0)
+	d_start "$T_TMP/coal$c.out" "$KVM" --mem=32 --prof "${opt[@]}" --net=kt0 "$ECHO" ipv4=$APP/24
+	if d_wait_ping $APP 20; then
+		check "coalesce $c: tcp: 200 concurrent connections" \
+			ns_exec a "$ECHOLOAD" -H $APP -p $PORT -t 300 conc 200
+		d_stop
+		line=$(grep 'NET_IO exits' "$T_TMP/coal$c.out")
+		held=$(printf '%s\n' "$line" | sed -n 's/.*), \([0-9]*\) held.*/\1/p')
+		each=$(printf '%s\n' "$line" | sed -n 's/.*exits (\([0-9.]*\) each).*/\1/p')
+		if [ $c = 0 ]; then
+			eq "coalesce 0: no window held ($line)" "$held" 0
+		elif [ -n "$held" ] && [ "$held" -gt 0 ] && awk -v e="$each" 'BEGIN { exit !(e > 1) }'; then
+			ok "coalesce default: windows held, more than one frame per exit ($line)"
+		else
+			notok "coalesce default: no coalescing under load: '$line'"
+		fi
+	else
+		notok "coalesce $c: no answer to ping: $(tail -c 600 "$T_TMP/coal$c.out")"
+		d_stop
+	fi
+done
+
 # ---- kiln run -t kvm APPDIR --net TAP ipv4=... --------------------------------------
 ns_tap a kt1 && ns_bridge_add a br0 kt1
 ns_spawn a "$KILN" run -t kvm "$T_TMP/echo" --net kt1 --mem 8 ipv4=10.0.0.3/24 \

@@ -105,6 +105,11 @@ esac
 # Usage errors: status 2.
 out=$("$KILN_ROOT/bin/kiln-kvm" --mem=1 "$G" 2>&1); rc=$?
 eq "kvm: --mem below 2 MiB is a usage error" "$rc" 2
+out=$("$KILN_ROOT/bin/kiln-kvm" --coalesce=10001 "$G" 2>&1); rc=$?
+eq "kvm: --coalesce over 10000 us is a usage error" "$rc:$(echo "$out" | head -1)" \
+	"2:kiln-kvm: --coalesce=10001: want a whole number of microseconds from 0 to 10000"
+out=$("$KILN_ROOT/bin/kiln-kvm" --coalesce=5ms "$G" 2>&1); rc=$?
+eq "kvm: --coalesce=5ms is a usage error" "$rc" 2
 out=$("$KILN_ROOT/bin/kiln-kvm" --bogus "$G" 2>&1); rc=$?
 eq "kvm: an unknown option is a usage error" "$rc:$(echo "$out" | head -1)" "2:kiln-kvm: unknown option --bogus"
 out=$("$KILN_ROOT/bin/kiln-kvm" 2>&1); rc=$?
