@@ -19,6 +19,13 @@
 #   kvm    the same on kvm: bin/kiln-kvm --net=kt0; its CPU time is the
 #          monitor process's, which includes the guest's
 #
+# direct and kvm are built with tcp_initcwnd=72 (WWW_BENCH_IW): the
+# 100 KiB file in one flight. nginx on loopback has a 65483-byte MSS, so
+# its default window of 10 segments is 640 KB; on the tap's 1500-byte MTU
+# the default 10 segments are 14.5 KB and a 100 KiB response takes four
+# round trips of slow start, each with its ACK frames through the tap.
+# WWW_BENCH_IW=10 measures the default.
+#
 # direct and kvm need root and /dev/net/tun (kvm: a usable /dev/kvm,
 # `bin/kiln targets`); otherwise their rows say why.
 #
@@ -26,7 +33,9 @@
 # most 1.3x the floor's; kvm at least nginx's requests/s. WWW_BENCH_SECS
 # (default 5) sets each run's length; WWW_BENCH_TAP=0 leaves out direct
 # and kvm, WWW_BENCH_TARGETS="kvm" runs only that one; KVM_OPTS are
-# options for kiln-kvm (e.g. --coalesce=0).
+# options for kiln-kvm (e.g. --coalesce=0); PERF_RECORD=PREFIX records a
+# profile of every run's server into PREFIX.NAME.FILE.MODE (perf record -g);
+# PERF_EVENTS=EV,... counts perf events in the server per request.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
@@ -45,6 +54,9 @@ trap cleanup EXIT INT TERM
 SECS=${WWW_BENCH_SECS:-5}
 TAP_TARGETS=${WWW_BENCH_TARGETS:-posix-direct kvm}
 KVM_OPTS=${KVM_OPTS:-}
+IW=${WWW_BENCH_IW:-72}
+PERF_RECORD=${PERF_RECORD:-}
+PERF_EVENTS=${PERF_EVENTS:-}
 B=$ROOT/build/bench/www
 mkdir -p "$B"
 for t in wrk nginx taskset; do
@@ -104,8 +116,23 @@ run() {
 	[ -n "$WRK_NS" ] && x=(ip netns exec "$WRK_NS")
 	"${x[@]}" taskset -c $CPU_WRK wrk -t1 -c50 -d3s "$@" "$url" >/dev/null 2>&1 # warm up
 	c0=$(cpu_ticks "$pid")
+	pr="" ps=""
+	if [ -n "$PERF_EVENTS" ]; then
+		perf stat -e "$PERF_EVENTS" -p "$pid" -o "$B/perf.txt" &
+		ps=$!
+	fi
+	if [ -n "$PERF_RECORD" ]; then
+		perf record -q -g -p "$pid" -o "$PERF_RECORD.$name.$F.$MODE" 2>/dev/null &
+		pr=$!
+	fi
 	out=$("${x[@]}" taskset -c $CPU_WRK wrk -t1 -c50 -d${SECS}s "$@" "$url" 2>&1)
 	c1=$(cpu_ticks "$pid")
+	[ -n "$pr" ] && { kill -INT "$pr"; wait "$pr"; }
+	if [ -n "$ps" ]; then
+		kill -INT "$ps"; wait "$ps"
+		awk -v n="$(printf '%s\n' "$out" | awk '/requests in/ {print $1}')" -v s="$name $F $MODE" \
+			'$1 ~ /^[0-9,.]+$/ { c = $1; gsub(",", "", c); printf "  %s: %s %.2f per request\n", s, $2, c / n }' "$B/perf.txt"
+	fi
 	reqs=$(printf '%s\n' "$out" | awk '/requests in/ {print $1}')
 	rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
 	errs=$(printf '%s\n' "$out" | awk '/Socket errors|Non-2xx/ {printf "%s ", $0}')
@@ -182,7 +209,7 @@ for T in $TAP_TARGETS; do
 	fi
 	rm -rf "$B/www-$T" && cp -R examples/www "$B/www-$T" && rm -rf "$B/www-$T/_build"
 	if ! "$ROOT/bin/kiln" build -t $T "$B/www-$T" site="$B/site" port=80 \
-		max_requests=100000000 >"$B/build-$T.log" 2>&1; then
+		max_requests=100000000 tcp_initcwnd=$IW >"$B/build-$T.log" 2>&1; then
 		echo "$name: skipped: build failed: $(tail -3 "$B/build-$T.log" | tr '\n' ' ')"
 		continue
 	fi
@@ -242,7 +269,7 @@ for MODE in keepalive close; do
 done
 if [ -n "$TAP_NAMES" ]; then
 	echo
-	echo "tap path, against nginx (wrk in the namespace over the bridge; kvm: the monitor's CPU, guest included):"
+	echo "tap path, against nginx (wrk in the namespace over the bridge; built with tcp_initcwnd=$IW; kvm: the monitor's CPU, guest included):"
 	for F in 1k 100k; do
 		for MODE in keepalive close; do
 			n=US_nginx_${F}_$MODE nr=RPS_nginx_${F}_$MODE

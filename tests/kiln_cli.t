@@ -222,7 +222,7 @@ out=$("$KILN" run -t posix-direct napp --net kt0 --mem 64 2>&1)
 contains "posix-direct: --mem refused" "$out" "a posix-direct image is a Linux process; --mem is for kvm and virtio"
 out=$("$KILN" build -t posix-direct napp nosuch=1 2>&1)
 contains "posix-direct: unknown key lists the stack's keys" "$out" \
-	"unknown key 'nosuch' (keys: port); every image also has 'log', and this one the stack's 'ipv4', 'gateway', 'tcp_conns', 'tcp_sndpool', 'tcp_sndbuf' and 'netbufs'"
+	"unknown key 'nosuch' (keys: port); every image also has 'log', and this one the stack's 'ipv4', 'gateway', 'tcp_conns', 'tcp_sndpool', 'tcp_sndbuf', 'tcp_initcwnd' and 'netbufs'"
 out=$("$KILN" build -t posix-direct napp ipv4=10.0.0.300/24 2>&1); rc=$?
 [ "$rc" -ne 0 ] && ok "posix-direct: bad ipv4 refused" || notok "posix-direct: bad ipv4 refused"
 contains "posix-direct: ipv4 is an ipv4net key" "$out" "key ipv4: expected ipv4net"

@@ -71,6 +71,7 @@ static const struct {
 	{"tcp_conns", CFG_T_INT, "0", false},
 	{"tcp_sndpool", CFG_T_INT, "0", false},
 	{"tcp_sndbuf", CFG_T_INT, "65536", false},
+	{"tcp_initcwnd", CFG_T_INT, "10", false},
 	{"netbufs", CFG_T_INT, "0", false},
 };
 
@@ -143,8 +144,8 @@ int manifest_set_key(struct manifest *m, const char *kv, bool check_only,
 			"'log'%s",
 			name, b.len ? sb_str(&b) : "none",
 			stack ? ", and this one the stack's 'ipv4', 'gateway', "
-				"'tcp_conns', 'tcp_sndpool', 'tcp_sndbuf' and "
-				"'netbufs'"
+				"'tcp_conns', 'tcp_sndpool', 'tcp_sndbuf', "
+				"'tcp_initcwnd' and 'netbufs'"
 			      : "");
 		sb_free(&b);
 		free(name);

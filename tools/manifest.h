@@ -188,7 +188,8 @@ int manifest_set_key(struct manifest *m, const char *kv, bool check_only,
  * size its memory: `tcp_conns` (connections), `tcp_sndpool` (bytes of send
  * buffers shared by all connections), `netbufs` (network buffers), each
  * default 0: the stack decides (from the guest's memory on kvm), and
- * `tcp_sndbuf` (copied send bytes per connection, 65536); each unless the
+ * `tcp_sndbuf` (copied send bytes per connection, 65536), and
+ * `tcp_initcwnd` (TCP's initial window in segments, 10); each unless the
  * manifest declares it. A
  * manifest that declares one with another type is an error (the stack
  * could not read it): returns -1 with err set, naming the line; else 0.

@@ -93,7 +93,8 @@
 #define TCP_WSCALE	   7u	/* window shift we offer (RFC 7323 2.2) */
 #define TCP_DEFAULT_MSS	   536u /* without the option (RFC 9293 3.7.1) */
 #define TCP_MIN_MSS	   88u	/* floor for PMTUD-lowered MSS */
-#define TCP_INIT_CWND_SEGS 10u	/* RFC 6928 */
+#define TCP_INIT_CWND_SEGS 10u	/* RFC 6928; the key tcp_initcwnd's default */
+#define TCP_INIT_CWND_MAX  256u /* the most tcp_initcwnd may be */
 #define TCP_SACK_RUNS	   8u	/* out-of-order runs our SACK blocks name */
 /*
  * Sender scoreboard entries (tcp_sack.c): runs of sequence space with one
@@ -387,6 +388,7 @@ struct tcp_pools {
 	unsigned conns, conns_used;
 	unsigned chunks, chunks_used, chunks_peak;
 	uint32_t snd_max;
+	uint32_t init_cwnd; /* segments (key tcp_initcwnd); 0: the default */
 };
 
 extern struct tcp_pools tcp_pools;

@@ -31,6 +31,7 @@
  *   tcp_sndpool  bytes in the send pool (auto: TCP_SNDPOOL_DEFAULT, or the
  *                other half of the budget)
  *   tcp_sndbuf   copied send bytes one connection may hold (TCP_SND_BUF)
+ *   tcp_initcwnd the initial congestion window in segments (tcp_cc.c)
  * A binding with little memory (kvm) gives a budget (net_set_pool_memory)
  * before net_attach; the posix targets leave it at 0: their pools are
  * virtual memory that the host only backs as pages are first touched.
@@ -184,6 +185,8 @@ int tcp_pools_from_keys(void)
 		"tcp_sndpool", (uint64_t)(TCP_CHUNK_NONE - 1) * TCP_CHUNK,
 		&err);
 	c.snd_max = (uint32_t)key_or_zero("tcp_sndbuf", TCP_SND_MAX, &err);
+	tcp_pools.init_cwnd =
+		(uint32_t)key_or_zero("tcp_initcwnd", TCP_INIT_CWND_MAX, &err);
 	if (err)
 		return err;
 	r = tcp_pools_init(&c);

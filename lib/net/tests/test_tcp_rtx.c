@@ -345,6 +345,25 @@ static void newreno_script(struct loop_timer *t, void *arg)
 						  !loop_timer_armed(&c->rtx_t));
 		tcp_abort(c);
 		tcp_listener_close(l);
+
+		/* ---- the key tcp_initcwnd: a larger initial window ------ */
+		tcp_pools.init_cwnd = 40;
+		tp_setup();
+		CHECK("listen", tcp_listen(&l, &la, on_accept, NULL) == 0);
+		CHECK("handshake", tp_handshake());
+		c = conn;
+		CHECK("tcp_initcwnd=40: initial window 40 segments",
+		      c->cwnd == 40 * MSS);
+		CHECK("queue 44 segments",
+		      tcp_send(c, data, 44 * MSS) == 44 * MSS);
+		net_tx_flush_now();
+		for (ok = tp_nsegs() == 40, i = 0; i < 40; i++)
+			ok = ok && seg_is(i, S(i), MSS);
+		CHECKF(ok, "40 full segments in the first flight (%u sent)",
+		       tp_nsegs());
+		tcp_abort(c);
+		tcp_listener_close(l);
+		tcp_pools.init_cwnd = 0;
 		loop_stop(0);
 	}
 }
