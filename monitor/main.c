@@ -21,9 +21,9 @@
 
 #include "monitor.h"
 
-#define MEM_DEFAULT_MIB 32
+#define MEM_DEFAULT_MIB	    32
 #define COALESCE_DEFAULT_US 200
-#define COALESCE_MAX_US 10000
+#define COALESCE_MAX_US	    10000
 
 static const char usage_text[] =
 	"usage: kiln-kvm [--mem=MIB] [--net=TAP]... [--disk=FILE]... "
@@ -122,9 +122,10 @@ static void parse_args(struct opts *o, int argc, char **argv)
 			us = strtoul(v, &end, 10);
 			if (errno || end == v || *end || v[0] == '-' ||
 			    us > COALESCE_MAX_US)
-				usage_error("--coalesce=%s: want a whole number "
-					    "of microseconds from 0 to 10000",
-					    v);
+				usage_error(
+					"--coalesce=%s: want a whole number "
+					"of microseconds from 0 to 10000",
+					v);
 			o->coalesce_us = (unsigned)us;
 		} else if ((v = opt_value(argc, argv, &i, "--net"))) {
 			if (o->nnet == KVM_MAX_DEVS)

@@ -125,7 +125,7 @@ struct monitor {
 	struct kvm_run *run;
 	size_t run_size;
 	uint64_t tsc_khz;
-	int cpl0; /* --cpl0: enter at CPL 0 rather than 3 */
+	int cpl0;	      /* --cpl0: enter at CPL 0 rather than 3 */
 	uint64_t coalesce_ns; /* --coalesce: receive window under load */
 };
 

@@ -105,4 +105,56 @@ for name, h in reqs:
 assert len(buf) == 0, f"{len(buf)} bytes after the last response"
 PY
 www_alive "the large responses"
+
+# ---- closing: at once when the client sent nothing more, the long way when
+# it did, and accept only once the request is there (TCP_DEFER_ACCEPT) ---
+socks() { ls -l /proc/$WWW_PID/fd 2>/dev/null | grep -c 'socket:'; }
+base=$(socks)
+check "Connection: close: the server closes its side at once (20 clients that keep theirs open)" \
+	python3 - "$WWW_PORT" "$WWW_PID" "$base" <<'PY'
+import os, socket, sys, time
+port, pid, base = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+def socks():
+    return sum(1 for f in os.listdir(f"/proc/{pid}/fd")
+               if os.readlink(f"/proc/{pid}/fd/{f}").startswith("socket:"))
+held = []
+for _ in range(20):
+    s = socket.create_connection(("127.0.0.1", port)); s.settimeout(10)
+    s.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    d = b""
+    while True:
+        b = s.recv(65536)
+        if not b: break
+        d += b
+    assert d.startswith(b"HTTP/1.1 200 OK") and d.endswith(b"<p>small</p>\n"), d[:80]
+    held.append(s)  # our side stays open: no FIN from us
+time.sleep(0.3)
+n = socks()
+assert n <= base, f"server holds {n} sockets, {base} before: it waited for our FINs"
+PY
+check "Connection: close with bytes after the request: the whole 100 KiB arrives, then a FIN (no reset)" \
+	python3 - "$WWW_PORT" "$S/100k.bin" <<'PY'
+import hashlib, socket, sys
+port, want = int(sys.argv[1]), open(sys.argv[2], "rb").read()
+for _ in range(10):
+    s = socket.create_connection(("127.0.0.1", port)); s.settimeout(10)
+    s.sendall(b"GET /100k.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" + b"x" * 3000)
+    d = b""
+    while True:
+        b = s.recv(65536)  # ConnectionResetError here fails the test
+        if not b: break
+        d += b
+    body = d[d.index(b"\r\n\r\n") + 4:]
+    assert hashlib.sha256(body).digest() == hashlib.sha256(want).digest(), len(body)
+    s.close()
+PY
+check "a client that connects and waits 1.5 s before its request is served" \
+	python3 - "$WWW_PORT" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.settimeout(10)
+time.sleep(1.5)
+s.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+assert s.recv(65536).startswith(b"HTTP/1.1 200 OK")
+PY
+www_alive "the closing cases"
 t_done

@@ -114,6 +114,7 @@ static void accept_one(struct tcp_listener *l, int fd,
 		tcp_abort(c);
 		return;
 	}
+	tcp_conn_read(c);
 	tcp_conn_sync(c);
 }
 
@@ -208,6 +209,17 @@ int tcp_listen(struct tcp_listener **out, const struct net_addr *local,
 err_close:
 	close(fd);
 	return err;
+}
+
+/*
+ * TCP_DEFER_ACCEPT: the kernel completes the accept when the request
+ * comes, so tcp_conn_read right after it finds bytes. The value is how
+ * long (seconds) the kernel holds a silent handshake before giving up on
+ * the client's first bytes.
+ */
+void tcp_listener_client_first(struct tcp_listener *l)
+{
+	set_int(l->pf.fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 5);
 }
 
 void tcp_listener_close(struct tcp_listener *l)

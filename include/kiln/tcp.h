@@ -108,6 +108,17 @@ int tcp_listen(struct tcp_listener **out, const struct net_addr *local,
 void tcp_listener_close(struct tcp_listener *l);
 
 /*
+ * Say that on l's connections the client speaks first (HTTP, DNS over
+ * TCP): a connection may then be offered to the accept callback only once
+ * its first bytes have come, with them ready to read, so that serving a
+ * request takes no wait for readiness between accept and read. A stack
+ * may ignore it (Kiln's own does: its accept costs no system call); on
+ * posix-socket it is TCP_DEFER_ACCEPT. Never for protocols where the
+ * server speaks first: their connections would wait for the client.
+ */
+void tcp_listener_client_first(struct tcp_listener *l);
+
+/*
  * Start connecting to remote. Returns 0 and stores the connection (whose
  * `connected` or `closed` callback comes later), or a negative errno for a
  * call that could not even start (-EINVAL, -ENOSPC, -ENETUNREACH).

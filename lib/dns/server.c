@@ -264,5 +264,6 @@ int dns_serve(const struct dns_table *t, uint16_t port, unsigned idle_ms)
 		udp_close(s);
 		return err;
 	}
+	tcp_listener_client_first(l); /* the query comes first */
 	return 0;
 }

@@ -67,7 +67,10 @@ int http_start(const struct http_config *cfg)
 	if ((err = http_site_bind(c->site)) < 0)
 		return err;
 	http_conn_pool_init();
-	return tcp_listen(&http_srv.l, &any, http_conn_accept, NULL);
+	err = tcp_listen(&http_srv.l, &any, http_conn_accept, NULL);
+	if (err == 0)
+		tcp_listener_client_first(http_srv.l); /* requests come first */
+	return err;
 }
 
 int http_route(const char *path, unsigned methods,

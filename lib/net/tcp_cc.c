@@ -41,8 +41,8 @@ static uint32_t half_flight(const struct tcp_conn *c)
  */
 void tcp_cc_init(struct tcp_conn *c)
 {
-	uint32_t n = tcp_pools.init_cwnd ? tcp_pools.init_cwnd
-					 : TCP_INIT_CWND_SEGS;
+	uint32_t n =
+		tcp_pools.init_cwnd ? tcp_pools.init_cwnd : TCP_INIT_CWND_SEGS;
 	uint32_t w = n * 1460u;
 
 	if (w < 2u * c->mss)

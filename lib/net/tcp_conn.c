@@ -408,6 +408,12 @@ int tcp_listen(struct tcp_listener **out, const struct net_addr *local,
 	return 0;
 }
 
+/* tcp.h: a hint for stacks whose accept costs a system call; not ours. */
+void tcp_listener_client_first(struct tcp_listener *l)
+{
+	(void)l;
+}
+
 void tcp_listener_close(struct tcp_listener *l)
 {
 	if (!l)

@@ -22,6 +22,10 @@ void tcp_listener_close(struct tcp_listener *l)
 {
 }
 
+void tcp_listener_client_first(struct tcp_listener *l)
+{
+}
+
 struct tcp_conn *ftcp_accept(void)
 {
 	struct tcp_conn *c = calloc(1, sizeof *c);
