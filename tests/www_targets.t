@@ -69,6 +69,8 @@ assert s["requests"] >= 210 and s["not_modified"] == 1 and s["partial"] == 1, s
 	if d_wait_ping $APP 20; then
 		eq "www on $target, tcp_initcwnd=64: GET /img/kiln.png, sha256" \
 			"$(ns_exec a curl -s -m 10 "http://$APP/img/kiln.png" | sha)" "$(sha <"$SITE/img/kiln.png")"
+		contains "www on $target, tcp_initcwnd=64: the stack says so at start" \
+			"$(cat "$T_TMP/iw.out")" "tcp: initial window 64 segments (key tcp_initcwnd)"
 	else
 		notok "www on $target, tcp_initcwnd=64: up: $(tail -c 500 "$T_TMP/iw.out")"
 	fi

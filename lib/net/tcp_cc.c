@@ -39,10 +39,11 @@ static uint32_t half_flight(const struct tcp_conn *c)
  * the window for such servers as Linux's `ip route ... initcwnd N` does.
  * Ten stays the default, as the RFC says for the open Internet.
  */
+uint32_t tcp_init_cwnd;
+
 void tcp_cc_init(struct tcp_conn *c)
 {
-	uint32_t n =
-		tcp_pools.init_cwnd ? tcp_pools.init_cwnd : TCP_INIT_CWND_SEGS;
+	uint32_t n = tcp_init_cwnd ? tcp_init_cwnd : TCP_INIT_CWND_SEGS;
 	uint32_t w = n * 1460u;
 
 	if (w < 2u * c->mss)

@@ -388,10 +388,13 @@ struct tcp_pools {
 	unsigned conns, conns_used;
 	unsigned chunks, chunks_used, chunks_peak;
 	uint32_t snd_max;
-	uint32_t init_cwnd; /* segments (key tcp_initcwnd); 0: the default */
 };
 
 extern struct tcp_pools tcp_pools;
+
+/* The initial window in segments, from the key tcp_initcwnd (read with
+ * the pools' keys); 0: TCP_INIT_CWND_SEGS (tcp_cc.c). */
+extern uint32_t tcp_init_cwnd;
 
 /*
  * Allocate the pools (the only allocation TCP makes): at start from the

@@ -176,6 +176,14 @@ int tcp_pools_from_keys(void)
 	struct tcp_pool_cfg c = {0};
 	int err = 0, r;
 
+	/* Not a size: read even when the pools were set up already. */
+	tcp_init_cwnd =
+		(uint32_t)key_or_zero("tcp_initcwnd", TCP_INIT_CWND_MAX, &err);
+	if (err)
+		return err;
+	if (tcp_init_cwnd && tcp_init_cwnd != TCP_INIT_CWND_SEGS)
+		log_info("tcp: initial window %u segments (key tcp_initcwnd)",
+			 tcp_init_cwnd);
 	/* Several net devices share one stack and its pools. */
 	if (tcp_pools.ready)
 		return 0;
@@ -185,8 +193,6 @@ int tcp_pools_from_keys(void)
 		"tcp_sndpool", (uint64_t)(TCP_CHUNK_NONE - 1) * TCP_CHUNK,
 		&err);
 	c.snd_max = (uint32_t)key_or_zero("tcp_sndbuf", TCP_SND_MAX, &err);
-	tcp_pools.init_cwnd =
-		(uint32_t)key_or_zero("tcp_initcwnd", TCP_INIT_CWND_MAX, &err);
 	if (err)
 		return err;
 	r = tcp_pools_init(&c);

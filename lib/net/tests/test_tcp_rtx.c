@@ -347,7 +347,7 @@ static void newreno_script(struct loop_timer *t, void *arg)
 		tcp_listener_close(l);
 
 		/* ---- the key tcp_initcwnd: a larger initial window ------ */
-		tcp_pools.init_cwnd = 40;
+		tcp_init_cwnd = 40;
 		tp_setup();
 		CHECK("listen", tcp_listen(&l, &la, on_accept, NULL) == 0);
 		CHECK("handshake", tp_handshake());
@@ -363,7 +363,7 @@ static void newreno_script(struct loop_timer *t, void *arg)
 		       tp_nsegs());
 		tcp_abort(c);
 		tcp_listener_close(l);
-		tcp_pools.init_cwnd = 0;
+		tcp_init_cwnd = 0;
 		loop_stop(0);
 	}
 }
