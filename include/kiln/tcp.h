@@ -40,7 +40,10 @@
  *   tcp_shutdown sends FIN after the queued bytes (half-close; receiving
  *   goes on). tcp_close is shutdown plus "no more recv callbacks": the
  *   connection finishes sending what is queued, waits for the peer's FIN
- *   (bounded by a timeout) and then reports closed. tcp_abort resets the
+ *   (bounded by a timeout) and then reports closed. (On posix-socket, when
+ *   nothing is queued and the peer has sent nothing unread, the socket is
+ *   closed at once and the kernel finishes the FIN handshake alone; closed
+ *   is then reported with TCP_CLOSED_NORMAL right away.) tcp_abort resets the
  *   connection at once and drops what is queued. The peer's FIN arrives as
  *   the `eof` callback; the appliance may still send, and must then call
  *   tcp_close (or tcp_shutdown) for the connection to finish.
