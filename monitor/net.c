@@ -358,6 +358,8 @@ void net_recv(struct monitor *m, uint32_t gpa)
 	}
 	frames_in(m, KVM_HC_NET_RECV, false, d, q.count, q.frames, f, buf);
 	recv_frames(d, &q, f, buf);
+	d->rx_calls++;
+	d->rx_frames += q.received;
 	if (q.received == q.count && q.count)
 		q.more = has_input(d);
 	frames_out(m, KVM_HC_NET_RECV, q.count, q.frames, f);
@@ -438,9 +440,6 @@ void net_io(struct monitor *m, uint32_t gpa)
 	recv_frames(rd, &q.rx, rf, rb);
 	if (coalesce(m, rd, &q))
 		recv_frames(rd, &q.rx, rf, rb);
-	rd->last_rx = q.rx.received;
-	rd->rx_calls++;
-	rd->rx_frames += q.rx.received;
 	if (q.rx.received == 0 && q.rx.ret == 0 && q.timeout_ns) {
 		net_poll(m, q.timeout_ns, &q.ready);
 		if (q.ready & bit)
@@ -451,6 +450,9 @@ void net_io(struct monitor *m, uint32_t gpa)
 	if (q.rx.received == q.rx.count)
 		q.rx.more = has_input(rd);
 	q.ready = (q.ready & ~bit) | (q.rx.more ? bit : 0);
+	rd->last_rx = q.rx.received;
+	rd->rx_calls++;
+	rd->rx_frames += q.rx.received;
 	if (q.rx.received)
 		frames_out(m, KVM_HC_NET_IO, q.rx.count, q.rx.frames, rf);
 	memcpy(p, &q, sizeof q);
@@ -467,7 +469,7 @@ void net_prof_report(const struct monitor *m)
 			continue;
 		fprintf(stderr,
 			"kiln-kvm: %s: %" PRIu64 " frames received in %" PRIu64
-			" NET_IO exits (%.1f each), %" PRIu64
+			" exits (%.1f each), %" PRIu64
 			" held for the coalescing window (%" PRIu64 " us)\n",
 			d->name, d->rx_frames, d->rx_calls,
 			d->rx_calls ? (double)d->rx_frames / (double)d->rx_calls

@@ -173,16 +173,51 @@ d_stop
 # ---- receive coalescing (--coalesce) --------------------------------------------------
 # Under load the monitor holds received frames for a window before the
 # guest runs again, so that one exit brings many; --prof's report counts
-# the frames per NET_IO exit and the windows. 200 concurrent connections
-# are load enough; with --coalesce=0 no window is ever held.
+# the frames per receiving exit and the windows. 200 concurrent connections
+# a 20 MB echo and a second of UDP bursts are load enough; with
+# --coalesce=0 no window is held.
 for c in default 0; do
 	opt=(); [ $c = 0 ] && opt=(--coalesce=0)
 	d_start "$T_TMP/coal$c.out" "$KVM" --mem=32 --prof "${opt[@]}" --net=kt0 "$ECHO" ipv4=$APP/24
 	if d_wait_ping $APP 20; then
 		check "coalesce $c: tcp: 200 concurrent connections" \
 			ns_exec a "$ECHOLOAD" -H $APP -p $PORT -t 300 conc 200
+		check "coalesce $c: tcp: 20 MB each way" \
+			ns_exec a "$ECHOLOAD" -H $APP -p $PORT -t 300 bulk 20000000
+		# Request/response load, where coalescing is meant to work:
+		# a second of datagrams in bursts of 16, echoes counted.
+		got=$(ns_exec a python3 - "$APP" "$PORT" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect((sys.argv[1], int(sys.argv[2]))); s.setblocking(False)
+sent = got = 0
+end = time.time() + 1
+while time.time() < end:
+    for _ in range(16):
+        s.send(b"q" * 64); sent += 1
+    time.sleep(0.0002)
+    try:
+        while True:
+            s.recv(2048); got += 1
+    except BlockingIOError:
+        pass
+time.sleep(0.5)
+try:
+    while True:
+        s.recv(2048); got += 1
+except BlockingIOError:
+    pass
+print(sent, got)
+PY
+)
+		read -r sent echoed <<<"$got"
+		if [ -n "$echoed" ] && [ "$echoed" -gt $((sent / 2)) ]; then
+			ok "coalesce $c: udp: bursts echoed ($echoed of $sent)"
+		else
+			notok "coalesce $c: udp: bursts echoed: '$got'"
+		fi
 		d_stop
-		line=$(grep 'NET_IO exits' "$T_TMP/coal$c.out")
+		line=$(grep 'frames received in' "$T_TMP/coal$c.out")
 		held=$(printf '%s\n' "$line" | sed -n 's/.*), \([0-9]*\) held.*/\1/p')
 		each=$(printf '%s\n' "$line" | sed -n 's/.*exits (\([0-9.]*\) each).*/\1/p')
 		if [ $c = 0 ]; then
