@@ -111,9 +111,9 @@ void tcp_conn_shut_wr(struct tcp_conn *c);
 
 /*
  * Read what the socket has now, as on EPOLLIN. Called right after accept
- * too: a client that talks first has usually sent its request by the
- * time the handshake is accepted, and a connection served and closed in
- * that call never enters the epoll set (two fewer system calls each).
+ * too on a client-first listener (TCP_DEFER_ACCEPT: the kernel accepts
+ * once the request has come), and a connection served and closed in that
+ * call never enters the epoll set (two fewer system calls each).
  */
 void tcp_conn_read(struct tcp_conn *c);
 

@@ -25,6 +25,7 @@ struct tcp_listener {
 	tcp_accept_fn accept;
 	void *arg;
 	bool closed;
+	bool client_first; /* TCP_DEFER_ACCEPT: read right after accept */
 	struct loop_defer free_d; /* freed on the loop: may close itself */
 };
 
@@ -114,7 +115,10 @@ static void accept_one(struct tcp_listener *l, int fd,
 		tcp_abort(c);
 		return;
 	}
-	tcp_conn_read(c);
+	/* Only where the request has come already: elsewhere the read
+	 * would mostly find nothing, a system call for each connection. */
+	if (l->client_first)
+		tcp_conn_read(c);
 	tcp_conn_sync(c);
 }
 
@@ -220,6 +224,7 @@ err_close:
 void tcp_listener_client_first(struct tcp_listener *l)
 {
 	set_int(l->pf.fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 5);
+	l->client_first = true;
 }
 
 void tcp_listener_close(struct tcp_listener *l)
