@@ -190,24 +190,22 @@ for c in default 0; do
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.connect((sys.argv[1], int(sys.argv[2]))); s.setblocking(False)
+def drain():
+    n = 0
+    try:
+        while True:
+            s.recv(2048); n += 1
+    except BlockingIOError:
+        return n
 sent = got = 0
 end = time.time() + 1
 while time.time() < end:
     for _ in range(16):
         s.send(b"q" * 64); sent += 1
     time.sleep(0.0002)
-    try:
-        while True:
-            s.recv(2048); got += 1
-    except BlockingIOError:
-        pass
+    got += drain()
 time.sleep(0.5)
-try:
-    while True:
-        s.recv(2048); got += 1
-except BlockingIOError:
-    pass
-print(sent, got)
+print(sent, got + drain())
 PY
 )
 		read -r sent echoed <<<"$got"

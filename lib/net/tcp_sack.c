@@ -279,34 +279,30 @@ uint32_t tcp_sack_update(struct tcp_conn *c, const struct tcp_opts *o,
 	return n;
 }
 
-uint32_t tcp_sack_bytes(const struct tcp_conn *c)
+/* Bytes of the scoreboard entries whose flags, masked, equal want. */
+static uint32_t sb_bytes(const struct tcp_conn *c, uint8_t mask, uint8_t want)
 {
 	uint32_t n = 0;
 
 	for (unsigned i = 0; i < c->nsb; i++)
-		if (c->sb[i].flags & TCP_SBE_SACKED)
+		if ((c->sb[i].flags & mask) == want)
 			n += c->sb[i].right - c->sb[i].left;
 	return n;
+}
+
+uint32_t tcp_sack_bytes(const struct tcp_conn *c)
+{
+	return sb_bytes(c, TCP_SBE_SACKED, TCP_SBE_SACKED);
 }
 
 uint32_t tcp_sb_lost_bytes(const struct tcp_conn *c)
 {
-	uint32_t n = 0;
-
-	for (unsigned i = 0; i < c->nsb; i++)
-		if (c->sb[i].flags & TCP_SBE_LOST)
-			n += c->sb[i].right - c->sb[i].left;
-	return n;
+	return sb_bytes(c, TCP_SBE_LOST, TCP_SBE_LOST);
 }
 
 uint32_t tcp_sb_pipe(const struct tcp_conn *c)
 {
-	uint32_t n = 0;
-
-	for (unsigned i = 0; i < c->nsb; i++)
-		if (!(c->sb[i].flags & (TCP_SBE_SACKED | TCP_SBE_LOST)))
-			n += c->sb[i].right - c->sb[i].left;
-	return n;
+	return sb_bytes(c, TCP_SBE_SACKED | TCP_SBE_LOST, 0);
 }
 
 bool tcp_sb_next_lost(const struct tcp_conn *c, uint32_t *seq, uint32_t *len)
