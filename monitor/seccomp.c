@@ -140,12 +140,9 @@ int seccomp_install(const struct monitor *m)
 	}
 #endif
 	if (ntap) {
-		const long rd[] = {SYS_read, SYS_readv};
-		for (unsigned i = 0; i < 2; i++) {
-			rule(&p, rd[i]);
-			arg_in(&p, 0, tap, ntap);
-			rule_end(&p);
-		}
+		rule(&p, SYS_read);
+		arg_in(&p, 0, tap, ntap);
+		rule_end(&p);
 	}
 	/* write/writev: the taps, stdout (console) and stderr (reports). */
 	tap[ntap++] = 1;
