@@ -307,8 +307,8 @@ static void recv_frames(struct dev *d, struct kvm_hc_net_recv *q,
 			 * the copy is cheaper than a readv's iovec. Room as
 			 * before: a frame longer than cap is cut at cap. */
 			size_t room = cap < RX_ROOM ? cap : RX_ROOM;
-			k = read(d->fd, rxb, sizeof(struct virtio_net_hdr) +
-						     room);
+			k = read(d->fd, rxb,
+				 sizeof(struct virtio_net_hdr) + room);
 			if (k >= (ssize_t)sizeof(struct virtio_net_hdr)) {
 				k -= (ssize_t)sizeof(struct virtio_net_hdr);
 				memcpy(dst, rxb + sizeof(struct virtio_net_hdr),
