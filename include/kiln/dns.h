@@ -54,57 +54,68 @@
 
 /* ---- the compiled table (written by the generator, read by the server) */
 
-/* A precomputed response body: everything after the question. */
-struct dns_tmpl {
-	uint32_t body; /* offset in blob */
-	uint32_t fix;  /* fixes[fix .. fix + nfix): body offsets of pointers */
-	uint32_t cut;  /* cuts[cut .. cut + ncut), ncut >= 1 */
-	uint16_t len;  /* body length */
-	uint16_t slen; /* octets of the fixed suffix S of the question */
-	uint16_t nfix;
-	uint16_t ncut;
-	uint8_t aa;    /* authoritative (not a referral, not REFUSED) */
-	uint8_t rcode; /* 0 NOERROR, 3 NXDOMAIN */
-};
-
-/* A prefix of a body that ends on an RRset boundary, with its counts. */
-struct dns_cut {
-	uint16_t end;
-	uint16_t an, ns, ar;
-};
-
-/* (qtype, template) for a node; sorted by qtype. 255 is ANY. */
-struct dns_qtmpl {
-	uint16_t qtype;
-	uint32_t tmpl;
-};
-
-/* A name in a zone (owners, empty non-terminals, names under cuts). */
-struct dns_node {
-	uint32_t name;	/* blob offset of its lowercase wire form */
-	uint32_t types; /* qtmpls[types .. types + ntypes) */
-	uint32_t dflt;	/* template for every other qtype */
-	uint32_t wild;	/* 1 + node index of "*.<this name>", or 0 */
-	uint16_t ntypes;
-	uint16_t zone;	 /* index in zones */
-	uint8_t namelen; /* wire length, root label included */
-	uint8_t below;	 /* a cut or under one: names below get dflt */
+/*
+ * The table is one blob of records plus a hash table of the node records,
+ * laid out for what a lookup costs with a large zone: cache and TLB
+ * misses. Each node record is followed by the templates it is the first
+ * to use, so a query touches its hash slot and then a few adjacent cache
+ * lines of one page: the node, and the template right after it (in the
+ * first layout, seven arrays each cost a miss, and at 10,000 names the
+ * lookup cost more than the rest of the appliance's work).
+ *
+ * Numbers are little-endian, read bytewise (records are not aligned).
+ *
+ * Node record (a name in a zone: owners, empty non-terminals, names under
+ * cuts), 64-byte aligned:
+ *   0  u32  dflt     template record for every qtype not listed
+ *   4  u32  wild     1 + node record of "*.<this name>", or 0
+ *   8  u16  zone     index in zones
+ *  10  u16  ntypes
+ *  12  u8   namelen  wire length, root label included
+ *  13  u8   below    a cut or under one: names below get dflt
+ *  14  the lowercase wire name, then ntypes x (u16 qtype, u32 template
+ *      record), qtype 255 being ANY
+ * Template record (a precomputed response body: all after the question):
+ *   0  u16  len      body length
+ *   2  u16  slen     octets of the fixed suffix S of the question
+ *   4  u16  nfix
+ *   6  u16  ncut     >= 1
+ *   8  u8   aa       authoritative (not a referral)
+ *   9  u8   rcode    0 NOERROR, 3 NXDOMAIN
+ *  10  ncut x (u16 end, an, ns, ar): prefixes of the body that end on an
+ *      RRset boundary, with their counts
+ *      nfix x u16: body offsets of the movable pointers, ascending
+ *      the body
+ */
+enum {
+	DNS_NR_DFLT = 0,
+	DNS_NR_WILD = 4,
+	DNS_NR_ZONE = 8,
+	DNS_NR_NTYPES = 10,
+	DNS_NR_NAMELEN = 12,
+	DNS_NR_BELOW = 13,
+	DNS_NR_NAME = 14,
+	DNS_NR_ALIGN = 64,
+	DNS_TR_LEN = 0,
+	DNS_TR_SLEN = 2,
+	DNS_TR_NFIX = 4,
+	DNS_TR_NCUT = 6,
+	DNS_TR_AA = 8,
+	DNS_TR_RCODE = 9,
+	DNS_TR_CUTS = 10,
+	DNS_TR_CUT_SIZE = 8,
 };
 
 struct dns_zone {
-	uint32_t apex;	   /* node index */
-	uint32_t nxdomain; /* template for a name below the apex that is not */
+	uint32_t apex;	   /* node record */
+	uint32_t nxdomain; /* template record for a name below the apex
+			      that is not */
 };
 
 struct dns_table {
 	const uint8_t *blob;
-	const struct dns_node *nodes;
-	const struct dns_qtmpl *qtmpls;
-	const struct dns_tmpl *tmpls;
-	const uint16_t *fixes;
-	const struct dns_cut *cuts;
 	const struct dns_zone *zones;
-	const uint32_t *hash; /* open addressing: 1 + node index, 0 empty */
+	const uint32_t *hash; /* open addressing: 1 + node record, 0 empty */
 	uint32_t hash_mask;   /* slots - 1; slots is a power of two */
 	uint32_t nnodes;
 	uint32_t nzones;

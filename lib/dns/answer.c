@@ -18,9 +18,20 @@ struct dns_stats dns_stats;
 
 #define OPT_LEN 11 /* root name, type, class, TTL, RDLENGTH 0 */
 
-/* The node whose lowercase wire name is name, or NULL. */
-static const struct dns_node *find(const struct dns_table *t,
-				   const uint8_t *name, size_t len)
+/* Little-endian fields of the table's records (kiln/dns.h). */
+static inline unsigned rd16(const uint8_t *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
+}
+
+/* The node record whose lowercase wire name is name, or NULL. */
+static const uint8_t *find(const struct dns_table *t, const uint8_t *name,
+			   size_t len)
 {
 	uint32_t i = dns_name_hash(name, len) & t->hash_mask;
 
@@ -28,44 +39,46 @@ static const struct dns_node *find(const struct dns_table *t,
 	 * an empty slot after a short probe. */
 	for (;;) {
 		uint32_t e = t->hash[i];
-		const struct dns_node *n;
+		const uint8_t *n;
 
 		if (e == 0)
 			return NULL;
-		n = &t->nodes[e - 1];
-		if (n->namelen == len &&
-		    memcmp(t->blob + n->name, name, len) == 0)
+		n = t->blob + e - 1;
+		if (n[DNS_NR_NAMELEN] == len &&
+		    memcmp(n + DNS_NR_NAME, name, len) == 0)
 			return n;
 		i = (i + 1) & t->hash_mask;
 	}
 }
 
-static uint32_t node_tmpl(const struct dns_table *t, const struct dns_node *n,
-			  uint16_t qtype)
+/* A node's template record for qtype. */
+static int64_t node_tmpl(const uint8_t *n, uint16_t qtype)
 {
-	const struct dns_qtmpl *q = t->qtmpls + n->types;
+	const uint8_t *q = n + DNS_NR_NAME + n[DNS_NR_NAMELEN];
+	unsigned k = rd16(n + DNS_NR_NTYPES);
 
 	/* A handful of types per name: a scan beats a search. */
-	for (unsigned i = 0; i < n->ntypes; i++)
-		if (q[i].qtype == qtype)
-			return q[i].tmpl;
-	return n->dflt;
+	for (unsigned i = 0; i < k; i++, q += 6)
+		if (rd16(q) == qtype)
+			return rd32(q + 2);
+	return rd32(n + DNS_NR_DFLT);
 }
 
 /*
- * The template for (name, qtype), or -1 when no zone holds the name. The
- * walk up from the name finds the closest encloser (RFC 4592 section
- * 3.3.1); the generator gave nodes under a cut the referral as their
- * every answer, so a referral needs no special case here.
+ * The template record for (name, qtype), or -1 when no zone holds the
+ * name. The walk up from the name finds the closest encloser (RFC 4592
+ * section 3.3.1); the generator gave nodes under a cut the referral as
+ * their every answer, so a referral needs no special case here.
  */
-static int32_t lookup(const struct dns_table *t, const struct dns_query *q)
+static int64_t lookup(const struct dns_table *t, const struct dns_query *q)
 {
 	const uint8_t *name = q->lname;
 	size_t len = q->qlen, off = 0;
-	const struct dns_node *n = find(t, name, len);
+	const uint8_t *n = find(t, name, len);
+	uint32_t wild;
 
 	if (n)
-		return (int32_t)node_tmpl(t, n, q->qtype);
+		return node_tmpl(n, q->qtype);
 	while (name[off] != 0) {
 		off += 1u + name[off];
 		n = find(t, name + off, len - off);
@@ -73,14 +86,14 @@ static int32_t lookup(const struct dns_table *t, const struct dns_query *q)
 			continue;
 		/* At or under a cut, every name below is the child
 		 * zone's: the referral (dflt) whatever the type. */
-		if (n->below)
-			return (int32_t)n->dflt;
+		if (n[DNS_NR_BELOW])
+			return rd32(n + DNS_NR_DFLT);
 		/* A wildcard's templates are generic in the question
 		 * name (kiln/dns.h): served as they are. */
-		if (n->wild)
-			return (int32_t)node_tmpl(t, &t->nodes[n->wild - 1],
-						  q->qtype);
-		return (int32_t)t->zones[n->zone].nxdomain;
+		wild = rd32(n + DNS_NR_WILD);
+		if (wild)
+			return node_tmpl(t->blob + wild - 1, q->qtype);
+		return t->zones[rd16(n + DNS_NR_ZONE)].nxdomain;
 	}
 	return -1;
 }
@@ -170,20 +183,24 @@ static size_t limit_of(const struct dns_query *q, bool tcp, size_t cap)
 	return lim < cap ? lim : cap;
 }
 
-static size_t from_template(const struct dns_table *t,
-			    const struct dns_query *q, const struct dns_tmpl *m,
+static size_t from_template(const uint8_t *m, const struct dns_query *q,
 			    uint8_t *o, size_t lim)
 {
 	size_t qend = DNS_HDR + q->qlen + 4u;
 	size_t opt = q->edns ? OPT_LEN : 0;
-	const struct dns_cut *cut = NULL;
-	unsigned delta = (unsigned)(q->qlen - m->slen);
+	unsigned ncut = rd16(m + DNS_TR_NCUT), nfix = rd16(m + DNS_TR_NFIX);
+	const uint8_t *cuts = m + DNS_TR_CUTS;
+	const uint8_t *fixes = cuts + (size_t)DNS_TR_CUT_SIZE * ncut;
+	const uint8_t *body = fixes + 2u * nfix;
+	const uint8_t *cut = NULL;
+	unsigned delta = (unsigned)(q->qlen - rd16(m + DNS_TR_SLEN));
+	unsigned aa = m[DNS_TR_AA], rcode = m[DNS_TR_RCODE], end;
 
 	/* The largest prefix that ends on an RRset boundary and fits; the
 	 * last cut is the whole body. */
-	for (unsigned i = m->ncut; i-- > 0;) {
-		const struct dns_cut *c = &t->cuts[m->cut + i];
-		if (qend + c->end + opt <= lim) {
+	for (unsigned i = ncut; i-- > 0;) {
+		const uint8_t *c = cuts + (size_t)DNS_TR_CUT_SIZE * i;
+		if (qend + rd16(c) + opt <= lim) {
 			cut = c;
 			break;
 		}
@@ -191,34 +208,36 @@ static size_t from_template(const struct dns_table *t,
 	if (!cut) {
 		/* RFC 2181 section 9: what is required does not fit. */
 		dns_stats.truncated++;
-		return bare(q, o, true, m->aa, true, m->rcode);
+		return bare(q, o, true, aa, true, rcode);
 	}
+	end = rd16(cut);
 	put_question(q, o);
-	memcpy(o + qend, t->blob + m->body, cut->end);
-	for (unsigned i = 0; i < m->nfix; i++) {
-		unsigned at = t->fixes[m->fix + i];
+	memcpy(o + qend, body, end);
+	for (unsigned i = 0; i < nfix; i++) {
+		unsigned at = rd16(fixes + 2u * i);
 		uint8_t *p = o + qend + at;
 		unsigned ptr;
 
 		/* Fixes are sorted: the rest lie past the cut. */
-		if (at + 2u > cut->end)
+		if (at + 2u > end)
 			break;
 		ptr = ((unsigned)(p[0] & 0x3f) << 8 | p[1]) + delta;
 		p[0] = (uint8_t)(0xc0 | ptr >> 8);
 		p[1] = (uint8_t)ptr;
 	}
-	put_header(q, o, m->aa, false, m->rcode, 1, cut->an, cut->ns, cut->ar);
+	put_header(q, o, aa, false, rcode, 1, rd16(cut + 2), rd16(cut + 4),
+		   rd16(cut + 6));
 	if (opt)
-		put_opt(q, o + qend + cut->end, m->rcode);
-	return qend + cut->end + opt;
+		put_opt(q, o + qend + end, rcode);
+	return qend + end + opt;
 }
 
 /* No lookup made yet for the query (respond makes it). */
-#define TI_UNKNOWN INT32_MIN
+#define TI_UNKNOWN INT64_MIN
 
 /* The response to a parsed query; ti is its lookup when already made. */
 static size_t respond(const struct dns_table *t, struct dns_query *q,
-		      enum dns_verdict v, int32_t ti, bool tcp,
+		      enum dns_verdict v, int64_t ti, bool tcp,
 		      struct mview out)
 {
 	size_t lim;
@@ -258,7 +277,7 @@ static size_t respond(const struct dns_table *t, struct dns_query *q,
 		ti = lookup(t, q);
 	if (ti < 0)
 		return bare(q, out.p, true, false, false, DNS_R_REFUSED);
-	return from_template(t, q, &t->tmpls[ti], out.p, lim);
+	return from_template(t->blob + ti, q, out.p, lim);
 }
 
 size_t dns_answer(const struct dns_table *t, struct view query, bool tcp,
@@ -272,19 +291,18 @@ size_t dns_answer(const struct dns_table *t, struct view query, bool tcp,
 
 /*
  * A batch, in passes. With a large zone one query's lookup is a chain of
- * dependent loads (hash slot, node, name and type list, template, then
- * its cuts, body and fixups), each a cache miss: answered one by one, a
- * query waits for them in turn (at 10,000 names this was half the
- * appliance's own CPU time). Each pass below reads what the previous one
- * prefetched and prefetches the next link for every query, so the misses
- * of the whole batch overlap; the last pass answers from the cache.
+ * dependent loads (hash slot, node record, template record), each a cache
+ * miss: answered one by one, a query waits for them in turn. Each pass
+ * below reads what the previous one prefetched and prefetches the next
+ * link for every query, so the misses of the whole batch overlap; the
+ * last pass answers from the cache.
  */
 void dns_answer_batch(const struct dns_table *t, const struct view *query,
 		      size_t n, struct mview *out, size_t *len)
 {
 	static struct dns_query q[DNS_ANSWER_BATCH];
 	static enum dns_verdict v[DNS_ANSWER_BATCH];
-	static int32_t ti[DNS_ANSWER_BATCH];
+	static int64_t ti[DNS_ANSWER_BATCH];
 	static uint32_t slot[DNS_ANSWER_BATCH];
 	static bool look[DNS_ANSWER_BATCH]; /* a lookup to make */
 
@@ -301,34 +319,27 @@ void dns_answer_batch(const struct dns_table *t, const struct view *query,
 				  t->hash_mask;
 			__builtin_prefetch(&t->hash[slot[i]]);
 		}
-		for (size_t i = 0; i < k; i++)
-			if (look[i] && t->hash[slot[i]])
-				__builtin_prefetch(
-					&t->nodes[t->hash[slot[i]] - 1]);
+		/* A node record is 64-byte aligned, and its name and types
+		 * end within its first two lines. */
 		for (size_t i = 0; i < k; i++) {
-			const struct dns_node *d;
+			const uint8_t *r;
 			if (!look[i] || !t->hash[slot[i]])
 				continue;
-			d = &t->nodes[t->hash[slot[i]] - 1];
-			__builtin_prefetch(t->blob + d->name);
-			__builtin_prefetch(t->qtmpls + d->types);
+			r = t->blob + t->hash[slot[i]] - 1;
+			__builtin_prefetch(r);
+			__builtin_prefetch(r + 64);
 		}
 		for (size_t i = 0; i < k; i++) {
+			const uint8_t *m;
 			if (!look[i])
 				continue;
 			ti[i] = lookup(t, &q[i]);
-			if (ti[i] >= 0)
-				__builtin_prefetch(&t->tmpls[ti[i]]);
-		}
-		for (size_t i = 0; i < k; i++) {
-			const struct dns_tmpl *m;
 			if (ti[i] < 0)
 				continue;
-			m = &t->tmpls[ti[i]];
-			__builtin_prefetch(&t->cuts[m->cut + m->ncut - 1u]);
-			__builtin_prefetch(t->blob + m->body);
-			__builtin_prefetch(t->blob + m->body + 64);
-			__builtin_prefetch(&t->fixes[m->fix]);
+			m = t->blob + ti[i];
+			__builtin_prefetch(m);
+			__builtin_prefetch(m + 64);
+			__builtin_prefetch(m + 128);
 		}
 		for (size_t i = 0; i < k; i++)
 			len[i] = respond(t, &q[i], v[i], ti[i], false, out[i]);

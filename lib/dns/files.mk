@@ -16,6 +16,7 @@ DNS_SRCS = \
 DNS_HOST_SRCS = \
 	lib/dns/compile.c \
 	lib/dns/gen.c \
+	lib/dns/pack.c \
 	lib/dns/tmpl.c \
 	lib/dns/zone_lex.c \
 	lib/dns/zone_model.c \

@@ -14,6 +14,13 @@
 
 enum { SEC_AN, SEC_NS, SEC_AR };
 
+/* A prefix of a body that ends on an RRset boundary, with its counts (a
+ * template record's cut, kiln/dns.h). */
+struct dns_cut {
+	uint16_t end;
+	uint16_t an, ns, ar;
+};
+
 #define TW_DICT 512
 #define TW_FIX	2048
 #define TW_CUTS 256

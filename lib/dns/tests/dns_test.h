@@ -85,19 +85,10 @@ static inline struct dns_table test_table(void)
 	}
 	if (model_build(&m) != 0 || dns_compile(&m, &o) != 0)
 		exit(2);
-	struct dns_table t = {
-		.blob = o.blob,
-		.nodes = o.nodes,
-		.qtmpls = o.qt,
-		.tmpls = o.tmpls,
-		.fixes = o.fixes,
-		.cuts = o.cuts,
-		.zones = o.zones,
-		.hash = o.hash,
-		.hash_mask = (uint32_t)o.hash_size - 1,
-		.nnodes = (uint32_t)m.nnodes,
-		.nzones = (uint32_t)m.nzones,
-	};
+	static struct dns_packed p;
+	if (dns_pack(&o, m.nnodes, m.nzones, &p) != 0)
+		exit(2);
+	struct dns_table t = dns_packed_table(&p);
 	return t;
 }
 

@@ -221,6 +221,53 @@ static void test_batch(void)
 	      answered > N / 2 && answered < N);
 }
 
+/*
+ * The layout promise of kiln/dns.h: every node record 64-byte aligned in
+ * the blob, and an owner's own answer (www's A) packed right after its
+ * node, in the same page, not in some other array.
+ */
+static void test_layout(void)
+{
+	bool aligned = T.nnodes > 0;
+	size_t n = 0;
+	uint8_t q[512];
+	const uint8_t *node = NULL;
+
+	for (uint32_t i = 0; i <= T.hash_mask; i++) {
+		const uint8_t *r = T.blob + T.hash[i] - 1;
+		if (!T.hash[i])
+			continue;
+		n++;
+		aligned &= (T.hash[i] - 1) % DNS_NR_ALIGN == 0;
+		if (r[DNS_NR_NAMELEN] == 17 &&
+		    !memcmp(r + DNS_NR_NAME, "\3www\7example\3com", 17))
+			node = r;
+	}
+	CHECK("layout: every node in the hash, each 64-byte aligned",
+	      aligned && n == T.nnodes);
+	bool near = false;
+	if (node) {
+		const uint8_t *ty = node + DNS_NR_NAME + 17;
+		for (unsigned i = 0;
+		     i < (unsigned)(node[DNS_NR_NTYPES] |
+				    node[DNS_NR_NTYPES + 1] << 8);
+		     i++, ty += 6) {
+			uint32_t at = (uint32_t)ty[2] | (uint32_t)ty[3] << 8 |
+				      (uint32_t)ty[4] << 16 |
+				      (uint32_t)ty[5] << 24;
+			if ((ty[0] | ty[1] << 8) == 1)
+				near = T.blob + at > node &&
+				       T.blob + at < node + 4096;
+		}
+	}
+	CHECK("layout: www.example.com A follows its node", near);
+	/* and the table still answers it */
+	n = mkquery(q, "www.example.com", 1, 0, 0);
+	CHECK("layout: www.example.com A answered",
+	      dns_answer(&T, view_make(q, n), false,
+			 mview_make(out, DNS_EDNS_SIZE)) > 12);
+}
+
 int main(void)
 {
 	T = test_table();
@@ -228,5 +275,6 @@ int main(void)
 	test_compression();
 	test_random();
 	test_batch();
+	test_layout();
 	return dns_test_fails ? 1 : 0;
 }
