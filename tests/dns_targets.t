@@ -136,6 +136,8 @@ for target in "${targets[@]}"; do
 		continue
 	fi
 	ok "dns on $target: up at $APP:53 ($((SECONDS - t0)) s)"
+	contains "dns on $target: the start line says where and what to ask" \
+		"$(cat "$T_TMP/$target.out")" "try: kdig @$APP -p 53 "
 	compare udp "$Q"
 	compare tcp "$T_TMP/queries-tcp.txt"
 	out=$(ns_exec a kdig @$APP +norec +tcp +keepopen +timeout=5 \

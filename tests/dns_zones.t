@@ -62,6 +62,8 @@ Z
 	if wait_port "$P"; then
 		out=$(kdig @127.0.0.1 -p "$P" +short ns.my.test A)
 		eq "kiln run examples/dns zone=my.zone port=N answers kdig" "$out" "10.1.2.3"
+		contains "kiln run examples/dns: the start line names the zone to ask" \
+			"$(cat "$T_TMP/run.log")" "try: kdig @127.0.0.1 -p $P my.test. SOA"
 	else
 		notok "kiln run examples/dns zone=my.zone: $(tail -c 400 "$T_TMP/run.log")"
 	fi

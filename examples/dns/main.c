@@ -13,6 +13,9 @@ int kiln_main(int argc, char **argv)
 {
 	unsigned port = (unsigned)cfg_int("port");
 	int64_t idle = cfg_int("tcp_idle");
+	uint32_t ip = 0x7f000001; /* posix-socket: the host's addresses */
+	unsigned prefix;
+	char apex[256];
 	int err;
 
 	err = dns_serve(&dns_zone_table, (uint16_t)port,
@@ -29,10 +32,14 @@ int kiln_main(int argc, char **argv)
 			    err == -EADDRINUSE ? "already in use" : "error");
 		return 1;
 	}
+	/* Kiln's own stack has an address of its own: show that one. */
+	if (cfg_has("ipv4") && !cfg_ipv4net("ipv4", &ip, &prefix))
+		ip = 0;
+	(void)dns_zone_name(&dns_zone_table, 0, apex, sizeof apex);
 	kiln_printf("dns: serving %u zone%s on UDP and TCP port %u "
-		    "(try: kdig @127.0.0.1 -p %u %s)\n",
+		    "(try: kdig @%u.%u.%u.%u -p %u %s SOA)\n",
 		    (unsigned)dns_zone_table.nzones,
-		    dns_zone_table.nzones == 1 ? "" : "s", port, port,
-		    "example.org SOA");
+		    dns_zone_table.nzones == 1 ? "" : "s", port, ip >> 24,
+		    ip >> 16 & 255, ip >> 8 & 255, ip & 255, port, apex);
 	return 0;
 }

@@ -134,6 +134,16 @@ static inline uint32_t dns_name_hash(const uint8_t *name, size_t len)
 	return h;
 }
 
+/*
+ * The apex of zone i of t in presentation form with its final dot
+ * ("example.org."; RFC 1035 section 5.1 escapes: "\." for a dot in a
+ * label, "\DDD" for other bytes outside letters, digits, '-' and '_'),
+ * NUL-terminated in buf, cut short if buf is too small. Returns the
+ * length, or 0 (buf "") when there is no zone i.
+ */
+size_t dns_zone_name(const struct dns_table *t, size_t i, char *buf,
+		     size_t size);
+
 /* ---- answering (runtime) ------------------------------------------------ */
 
 /* What became of queries, for tests and the log. Never reset. */

@@ -98,6 +98,57 @@ static int64_t lookup(const struct dns_table *t, const struct dns_query *q)
 	return -1;
 }
 
+size_t dns_zone_name(const struct dns_table *t, size_t i, char *buf,
+		     size_t size)
+{
+	const uint8_t *n, *p;
+	size_t k = 0;
+
+	if (size == 0)
+		return 0;
+	buf[0] = 0;
+	if (i >= t->nzones)
+		return 0;
+	n = t->blob + t->zones[i].apex;
+	p = n + DNS_NR_NAME;
+	/* One label at a time; each byte takes at most 4 characters. */
+	while (*p != 0 && k + 1 < size) {
+		for (unsigned j = 1; j <= *p; j++) {
+			uint8_t c = p[j];
+			char e[5];
+			size_t el = 0;
+
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '_') {
+				e[el++] = (char)c;
+			} else if (c == '.' || c == '\\' || c == '"' ||
+				   c == ';' || c == '(' || c == ')' ||
+				   c == '@' || c == '$') {
+				e[el++] = '\\';
+				e[el++] = (char)c;
+			} else {
+				e[el++] = '\\';
+				e[el++] = (char)('0' + c / 100);
+				e[el++] = (char)('0' + c / 10 % 10);
+				e[el++] = (char)('0' + c % 10);
+			}
+			if (k + el + 1 >= size)
+				goto out;
+			memcpy(buf + k, e, el);
+			k += el;
+		}
+		if (k + 2 > size)
+			break;
+		buf[k++] = '.';
+		p += 1u + *p;
+	}
+	if (k == 0 && size >= 2)
+		buf[k++] = '.'; /* the root zone */
+out:
+	buf[k] = 0;
+	return k;
+}
+
 /* Whether a parsed query is one for the zones (else REFUSED). */
 static bool answerable(const struct dns_query *q)
 {

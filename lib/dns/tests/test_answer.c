@@ -268,6 +268,22 @@ static void test_layout(void)
 			 mview_make(out, DNS_EDNS_SIZE)) > 12);
 }
 
+static void test_zone_name(void)
+{
+	char b[300];
+	bool seen = false;
+
+	for (size_t i = 0; i < T.nzones; i++) {
+		dns_zone_name(&T, i, b, sizeof b);
+		seen |= !strcmp(b, "example.com.");
+	}
+	CHECK("zone name: example.com. among the zones", seen);
+	CHECK("zone name: none past the last",
+	      dns_zone_name(&T, T.nzones, b, sizeof b) == 0 && !b[0]);
+	CHECK("zone name: cut short, still terminated",
+	      dns_zone_name(&T, 0, b, 5) <= 4 && strlen(b) <= 4);
+}
+
 int main(void)
 {
 	T = test_table();
@@ -276,5 +292,6 @@ int main(void)
 	test_random();
 	test_batch();
 	test_layout();
+	test_zone_name();
 	return dns_test_fails ? 1 : 0;
 }
