@@ -31,7 +31,10 @@
 #
 # Goals (issue 6): kiln's CPU per request at most 0.67x nginx's and at
 # most 1.3x the floor's; kvm at least nginx's requests/s. WWW_BENCH_SECS
-# (default 5) sets each run's length; WWW_BENCH_TAP=0 leaves out direct
+# (default 5) sets each run's length; REPS (default 1) runs each server
+# that many times in a row per case, and the ratios use the medians (one
+# run of a server on this shared 2-core machine can be off by 15-20%);
+# WWW_BENCH_TAP=0 leaves out direct
 # and kvm, WWW_BENCH_TARGETS="kvm" runs only that one; KVM_OPTS are
 # options for kiln-kvm (e.g. --coalesce=0); PERF_RECORD=PREFIX records a
 # profile of every run's server into PREFIX.NAME.FILE.MODE (perf record -g);
@@ -52,6 +55,7 @@ cleanup() {
 t_cleanup() { cleanup; }
 trap cleanup EXIT INT TERM
 SECS=${WWW_BENCH_SECS:-5}
+REPS=${REPS:-1}
 TAP_TARGETS=${WWW_BENCH_TARGETS:-posix-direct kvm}
 KVM_OPTS=${KVM_OPTS:-}
 IW=${WWW_BENCH_IW:-72}
@@ -139,7 +143,19 @@ run() {
 	us=$(awk -v c=$((c1 - c0)) -v r="${reqs:-0}" -v hz="$(getconf CLK_TCK)" \
 		'BEGIN{ if (r > 0) printf "%.2f", c / hz * 1e6 / r; else print "nan" }')
 	printf '%-6s %-6s %-10s %10s req/s %8s us CPU/req %s\n' "$name" "$F" "$MODE" "$rps" "$us" "$errs"
-	eval "RPS_${name}_${F}_${MODE//-/_}=$rps US_${name}_${F}_${MODE//-/_}=$us"
+	# every run's figures, and their medians for the ratios
+	local key=${name}_${F}_${MODE//-/_} l
+	eval "RPSL_$key=\"\${RPSL_$key:-} $rps\" USL_$key=\"\${USL_$key:-} $us\""
+	l=RPSL_$key
+	eval "RPS_$key=$(median ${!l})"
+	l=USL_$key
+	eval "US_$key=$(median ${!l})"
+}
+
+# median X...: the middle value (the mean of the two middle ones).
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
+		END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
 start() { # start NAME CMD...: pinned to CPU_SRV, PID in SPID
@@ -171,10 +187,12 @@ for F in 1k 100k; do
 	for MODE in keepalive close; do
 		args=()
 		[ $MODE = close ] && args=(-H "Connection: close")
-		run kiln $KPID "http://127.0.0.1:$KPORT/$F.txt" "${args[@]}"
-		run nginx $NGPID "http://127.0.0.1:$NPORT/$F.txt" "${args[@]}"
-		run floor $FPID "http://127.0.0.1:$FPORT/$F.txt" "${args[@]}"
-		[ -n "$SPID" ] && run sfloor $SPID "http://127.0.0.1:$SPORT/$F.txt" "${args[@]}"
+		for _rep in $(seq "$REPS"); do
+			run kiln $KPID "http://127.0.0.1:$KPORT/$F.txt" "${args[@]}"
+			run nginx $NGPID "http://127.0.0.1:$NPORT/$F.txt" "${args[@]}"
+			run floor $FPID "http://127.0.0.1:$FPORT/$F.txt" "${args[@]}"
+			[ -n "$SPID" ] && run sfloor $SPID "http://127.0.0.1:$SPORT/$F.txt" "${args[@]}"
+		done
 	done
 	kill $FPID $SPID; wait $FPID $SPID 2>/dev/null
 done
@@ -240,7 +258,9 @@ for T in $TAP_TARGETS; do
 		for MODE in keepalive close; do
 			args=()
 			[ $MODE = close ] && args=(-H "Connection: close")
-			run $name $TPID "http://$TAP_IP/$F.txt" "${args[@]}"
+			for _rep in $(seq "$REPS"); do
+				run $name $TPID "http://$TAP_IP/$F.txt" "${args[@]}"
+			done
 		done
 	done
 	WRK_NS=""
@@ -251,7 +271,7 @@ done
 ns_cleanup
 
 echo
-echo "ratios (CPU per request; requests/s):"
+echo "ratios (CPU per request; requests/s; medians of $REPS run(s) each):"
 for F in 1k 100k; do
 	for MODE in keepalive close; do
 		k=US_kiln_${F}_$MODE n=US_nginx_${F}_$MODE f=US_floor_${F}_$MODE
