@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <kiln/tap_tso.h>
+
 #include "monitor.h"
 
 #define NET_MTU 1500
@@ -195,26 +197,10 @@ static void frames_in(struct monitor *m, unsigned call, bool tx,
 static bool vnet_hdr(const uint8_t *p, uint32_t len, uint32_t flags,
 		     struct virtio_net_hdr *vh)
 {
-	uint32_t mss = flags & 0xffffu, ihl, thl;
+	uint16_t mss = (uint16_t)(flags & 0xffffu);
 
 	memset(vh, 0, sizeof *vh);
-	if (mss == 0)
-		return true;
-	if (len < 14 + 20 || p[12] != 0x08 || p[13] != 0x00)
-		return false;
-	ihl = (uint32_t)(p[14] & 0x0f) * 4;
-	if (ihl < 20 || p[14 + 9] != 6 || len < 14 + ihl + 20)
-		return false;
-	thl = (uint32_t)(p[14 + ihl + 12] >> 4) * 4;
-	if (thl < 20 || len < 14 + ihl + thl)
-		return false;
-	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-	vh->hdr_len = (uint16_t)(14 + ihl + thl);
-	vh->gso_size = (uint16_t)mss;
-	vh->csum_start = (uint16_t)(14 + ihl);
-	vh->csum_offset = 16;
-	return true;
+	return mss == 0 || tap_tso_hdr(p, len, mss, vh);
 }
 
 /* Frames up to this size are copied and sent with write(2) (below). */

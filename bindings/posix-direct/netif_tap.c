@@ -48,6 +48,7 @@
 #include <kiln/loop.h>
 #include <kiln/netbuf.h>
 #include <kiln/netif.h>
+#include <kiln/tap_tso.h>
 
 #include "../posix/posix.h"
 #include "direct.h"
@@ -409,33 +410,6 @@ static void tap_ready_rxoff(struct tap *t, uint32_t events)
 		t->rx_errors++;
 }
 
-/*
- * The virtio-net header of an offload frame (netbuf.h): an Ethernet II,
- * IPv4, TCP frame whose headers all lie in its first buffer (the stack
- * builds them so). False for anything else, which then goes as is.
- */
-static bool tso_hdr(const struct netbuf *nb, struct virtio_net_hdr *vh)
-{
-	const uint8_t *p = nb->data;
-	size_t ihl, thl;
-
-	if (nb->len < 14 + 20 || p[12] != 0x08 || p[13] != 0x00)
-		return false;
-	ihl = (size_t)(p[14] & 0x0f) * 4;
-	if (ihl < 20 || p[14 + 9] != 6 || nb->len < 14 + ihl + 20)
-		return false;
-	thl = (size_t)(p[14 + ihl + 12] >> 4) * 4;
-	if (thl < 20 || nb->len < 14 + ihl + thl)
-		return false;
-	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-	vh->hdr_len = (uint16_t)(14 + ihl + thl);
-	vh->gso_size = nb->gso_size;
-	vh->csum_start = (uint16_t)(14 + ihl);
-	vh->csum_offset = 16;
-	return true;
-}
-
 /* Write one frame (with its header and pieces); the write's result. */
 static ssize_t tap_write_frame(struct tap *t, struct netbuf *nb, size_t *len)
 {
@@ -452,7 +426,7 @@ static ssize_t tap_write_frame(struct tap *t, struct netbuf *nb, size_t *len)
 		return n;
 	}
 	memset(&vh, 0, sizeof vh);
-	if (nb->gso_size && !tso_hdr(nb, &vh))
+	if (nb->gso_size && !tap_tso_hdr(nb->data, nb->len, nb->gso_size, &vh))
 		return -2; /* the stack broke netbuf.h's promise */
 	if (t->vnet && !nb->frag && netbuf_headroom(nb) >= sizeof vh) {
 		/* One piece: the header goes in the headroom and the frame
