@@ -107,7 +107,7 @@ int seccomp_install(const struct monitor *m)
 	uint32_t vcpu = (uint32_t)m->vcpu_fd;
 	const uint32_t ioctls[] = {KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS};
 	const long plain[] = {SYS_ppoll, SYS_clock_gettime, SYS_exit,
-			      SYS_exit_group, SYS_rt_sigreturn};
+			      SYS_exit_group};
 	struct sock_fprog fp;
 #ifdef __SANITIZE_ADDRESS__
 	const long san[] = {SYS_sigaltstack};
@@ -130,6 +130,12 @@ int seccomp_install(const struct monitor *m)
 	rule_end(&p);
 	for (unsigned i = 0; i < sizeof plain / sizeof plain[0]; i++) {
 		rule(&p, plain[i]);
+		rule_end(&p);
+	}
+	/* Only --prof installs signal handlers (prof.c), whose return is
+	 * rt_sigreturn; without them a signal ends or is ignored. */
+	if (prof_on) {
+		rule(&p, SYS_rt_sigreturn);
 		rule_end(&p);
 	}
 #ifdef __SANITIZE_ADDRESS__
