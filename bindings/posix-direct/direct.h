@@ -43,7 +43,7 @@ struct virtio_net_hdr;
 struct netbuf;
 struct tap_rxoff_stats {
 	uint64_t cut;	/* offload frames cut into segments */
-	uint64_t csum;	/* partial checksums completed */
+	uint64_t csum;	/* frames with a partial checksum (left so, csum_ok) */
 	uint64_t bad;	/* frames that were not what their header said */
 	uint64_t nobuf; /* frames or segments lost: the pool was empty */
 };

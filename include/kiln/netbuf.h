@@ -38,6 +38,14 @@
  * the last segment only). Its headers all lie in the first buffer. Its TCP
  * checksum field holds only the folded pseudo-header sum (as for a partial
  * checksum): the device or the host kernel completes each segment's.
+ *
+ * Checksums on receive: csum_ok set by a driver says the frame's TCP or
+ * UDP checksum need not be verified, because its device vouched for it:
+ * the host kernel checked it (a virtio-net header's DATA_VALID), or the
+ * frame never crossed a wire (a packet the host kernel made and left the
+ * checksum of to the device: NEEDS_CSUM, or a segment cut from an offload
+ * frame). Its checksum field may then hold anything. The stack skips the
+ * check; anything that would forward such a frame must recompute it.
  */
 #ifndef KILN_NETBUF_H
 #define KILN_NETBUF_H
@@ -61,6 +69,7 @@ struct netbuf {
 	uint32_t user;	     /* free for the owner's use */
 	uint16_t gso_size;   /* TCP segment payload for offload, 0 = none */
 	bool ext;	     /* data is external and read-only (above) */
+	bool csum_ok;	     /* receive: L4 checksum vouched for (below) */
 };
 
 /*
@@ -186,6 +195,7 @@ static inline void netbuf_reset(struct netbuf *nb)
 	nb->frag = NULL;
 	nb->gso_size = 0;
 	nb->ext = false;
+	nb->csum_ok = false;
 }
 
 #endif /* KILN_NETBUF_H */

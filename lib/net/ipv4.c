@@ -91,6 +91,7 @@ void ipv4_input(struct netbuf *nb)
 	}
 	netbuf_trim(nb, rx.h.payload.len);
 	rx.nb = nb;
+	rx.csum_ok = nb->csum_ok;
 	ipv4_deliver(&rx);
 }
 

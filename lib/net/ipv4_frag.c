@@ -156,6 +156,7 @@ static void complete(struct reasm *r)
 				 ihl - IPV4_HDR_LEN);
 	rx.dgram = view_make(r->buf + REASM_HDR - ihl, ihl + r->total);
 	rx.nb = NULL;
+	rx.csum_ok = false; /* fragments are never vouched for */
 	net.ip_reasm_ok++;
 	/* Nothing reaches ipv4_reasm_input while the datagram is up: L4
 	 * inputs only send, and sending never receives. */

@@ -233,7 +233,8 @@ struct ipv4_rx {
 	struct ipv4_hdr h; /* h.payload = the L4 message, trimmed */
 	struct view dgram;
 	struct netbuf *nb;
-	bool bcast; /* sent to 255.255.255.255 or our subnet broadcast */
+	bool bcast;   /* sent to 255.255.255.255 or our subnet broadcast */
+	bool csum_ok; /* the L4 checksum is vouched for (netbuf.h) */
 };
 
 /* A frame's IP datagram, nb->data at the IP header. */

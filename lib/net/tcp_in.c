@@ -357,7 +357,8 @@ static bool bad_addr(uint32_t a)
 void tcp_input(struct netbuf *nb, const struct ipv4_hdr *ip)
 {
 	struct tcp_hdr h;
-	enum net_drop why = tcp_parse(netbuf_view(nb), ip->src, ip->dst, &h);
+	enum net_drop why = tcp_parse_rx(netbuf_view(nb), ip->src, ip->dst,
+					 nb->csum_ok, &h);
 
 	if (why != NET_DROP_NONE) {
 		net_drop(why, nb);

@@ -97,6 +97,12 @@ enum net_drop tcp_parse_opts(struct view opts, struct tcp_opts *out)
 enum net_drop tcp_parse(struct view seg, uint32_t src, uint32_t dst,
 			struct tcp_hdr *out)
 {
+	return tcp_parse_rx(seg, src, dst, false, out);
+}
+
+enum net_drop tcp_parse_rx(struct view seg, uint32_t src, uint32_t dst,
+			   bool csum_ok, struct tcp_hdr *out)
+{
 	struct vcur c = vcur_make(seg);
 	struct net_csum cs = net_csum_start();
 
@@ -123,10 +129,13 @@ enum net_drop tcp_parse(struct view seg, uint32_t src, uint32_t dst,
 	 */
 	if (seg.len > 0xffffu)
 		return NET_DROP_TCP_SHORT;
-	net_csum_pseudo(&cs, src, dst, IPV4_PROTO_TCP, (uint16_t)seg.len);
-	net_csum_add(&cs, seg);
-	if (net_csum_final(&cs) != 0)
-		return NET_DROP_TCP_BAD_CSUM;
+	if (!csum_ok) {
+		net_csum_pseudo(&cs, src, dst, IPV4_PROTO_TCP,
+				(uint16_t)seg.len);
+		net_csum_add(&cs, seg);
+		if (net_csum_final(&cs) != 0)
+			return NET_DROP_TCP_BAD_CSUM;
+	}
 	if (!view_sub(seg, TCP_HDR_LEN, out->doff - TCP_HDR_LEN,
 		      &out->options) ||
 	    !view_tail(seg, out->doff, &out->payload))

@@ -178,7 +178,8 @@ void udp_input(struct ipv4_rx *rx)
 	struct udp_hdr u;
 	struct udp_sock *s;
 	struct udp_dgram d;
-	enum net_drop why = udp_parse(rx->h.payload, rx->h.src, rx->h.dst, &u);
+	enum net_drop why = udp_parse_rx(rx->h.payload, rx->h.src, rx->h.dst,
+					 rx->csum_ok, &u);
 
 	if (why != NET_DROP_NONE) {
 		net_drop(why, rx->nb);

@@ -24,6 +24,12 @@ static uint16_t udp_sum(struct view seg, uint32_t src, uint32_t dst,
 enum net_drop udp_parse(struct view seg, uint32_t src, uint32_t dst,
 			struct udp_hdr *out)
 {
+	return udp_parse_rx(seg, src, dst, false, out);
+}
+
+enum net_drop udp_parse_rx(struct view seg, uint32_t src, uint32_t dst,
+			   bool csum_ok, struct udp_hdr *out)
+{
 	struct vcur c = vcur_make(seg);
 	struct view dgram;
 
@@ -38,7 +44,8 @@ enum net_drop udp_parse(struct view seg, uint32_t src, uint32_t dst,
 	if (out->len < UDP_HDR_LEN || !view_sub(seg, 0, out->len, &dgram))
 		return NET_DROP_UDP_BAD_LEN;
 	/* The sum covers the UDP length's bytes, not the IP payload's. */
-	if (out->csum != 0 && udp_sum(dgram, src, dst, out->len) != 0)
+	if (!csum_ok && out->csum != 0 &&
+	    udp_sum(dgram, src, dst, out->len) != 0)
 		return NET_DROP_UDP_BAD_CSUM;
 	if (!view_tail(dgram, UDP_HDR_LEN, &out->payload))
 		return NET_DROP_UDP_BAD_LEN;

@@ -2,8 +2,10 @@
  * posix-direct's receive offload (bindings/posix-direct/tap_rxoff.c),
  * tested here because it makes frames for lib/net: a TCP offload frame as
  * the kernel hands it to a tap (one 64 KiB packet, a partial checksum) is
- * cut into segments that lib/net's own parsers accept byte for byte; a
- * partial checksum alone is completed; frames that lie about their offload
+ * cut into segments that lib/net's own parsers accept byte for byte, each
+ * marked csum_ok (its TCP checksum is never computed); a partial checksum
+ * alone is left so and marked too, as is a frame the host checked
+ * (DATA_VALID), and nothing else is; frames that lie about their offload
  * are dropped and counted, never read out of bounds.
  */
 #include <linux/virtio_net.h>
@@ -85,10 +87,10 @@ int main(void)
 		struct tcp_hdr h;
 		bool last = nb->next == NULL;
 
-		if (nb->len < 14 ||
+		if (nb->len < 14 || !nb->csum_ok ||
 		    ipv4_parse(view_make(nb->data + 14, nb->len - 14), &ip) !=
 			    NET_DROP_NONE ||
-		    tcp_parse(ip.payload, ip.src, ip.dst, &h) !=
+		    tcp_parse_rx(ip.payload, ip.src, ip.dst, nb->csum_ok, &h) !=
 			    NET_DROP_NONE) {
 			bad++;
 			continue;
@@ -103,8 +105,8 @@ int main(void)
 		got += h.payload.len;
 	}
 	snprintf(name, sizeof name,
-		 "every segment parses (IPv4 and TCP checksums), in order, "
-		 "FIN and PSH on the last only (%u bad)",
+		 "every segment parses (IPv4 checksum; TCP's vouched for, "
+		 "csum_ok), in order, FIN and PSH on the last only (%u bad)",
 		 bad);
 	CHECK(name, bad == 0 && got == sizeof payload);
 	netbuf_free_chain(head);
@@ -119,16 +121,39 @@ int main(void)
 	{
 		struct ipv4_hdr ip;
 		struct tcp_hdr h;
-		CHECK("a partial checksum is completed",
-		      n == 1 && st.csum == 1 &&
-			      ipv4_parse(view_make(head->data + 14,
-						   head->len - 14),
-					 &ip) == NET_DROP_NONE &&
-			      tcp_parse(ip.payload, ip.src, ip.dst, &h) ==
-				      NET_DROP_NONE &&
+		bool parsed = n == 1 && ipv4_parse(view_make(head->data + 14,
+							     head->len - 14),
+						   &ip) == NET_DROP_NONE;
+		CHECK("a partial checksum is left, the frame marked csum_ok",
+		      parsed && st.csum == 1 && head->csum_ok &&
+			      tcp_parse_rx(ip.payload, ip.src, ip.dst,
+					   head->csum_ok,
+					   &h) == NET_DROP_NONE &&
 			      h.payload.len == 100);
+		CHECK("... and not checked: its field holds the partial sum",
+		      parsed && tcp_parse(ip.payload, ip.src, ip.dst, &h) ==
+					NET_DROP_TCP_BAD_CSUM);
 	}
 	netbuf_free_chain(head);
+
+	/* ---- DATA_VALID, and no flags ---------------------------------- */
+	head = NULL;
+	tail = &head;
+	vh.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	n = tap_rxoff(&vh, frame, len, NETBUF_SIZE - NETBUF_HEADROOM, &tail,
+		      &st);
+	CHECK("a frame the host checked (DATA_VALID): marked csum_ok",
+	      n == 1 && head->csum_ok);
+	netbuf_free_chain(head);
+	head = NULL;
+	tail = &head;
+	vh.flags = 0;
+	n = tap_rxoff(&vh, frame, len, NETBUF_SIZE - NETBUF_HEADROOM, &tail,
+		      &st);
+	CHECK("a frame without flags: not marked, the stack checks it",
+	      n == 1 && !head->csum_ok);
+	netbuf_free_chain(head);
+	vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 
 	/* ---- lies ------------------------------------------------------ */
 	head = NULL;

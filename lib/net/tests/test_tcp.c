@@ -80,6 +80,12 @@ static void test_linux_syn(void)
 	out[4] ^= 0x80;
 	CHECK_DROP("bad checksum", tcp_parse(view_make(out, 40), SRC, DST, &h),
 		   NET_DROP_TCP_BAD_CSUM);
+	CHECK_DROP("bad checksum, csum_ok (vouched for): not checked",
+		   tcp_parse_rx(view_make(out, 40), SRC, DST, true, &h),
+		   NET_DROP_NONE);
+	CHECK_DROP("bad checksum, not vouched for: checked",
+		   tcp_parse_rx(view_make(out, 40), SRC, DST, false, &h),
+		   NET_DROP_TCP_BAD_CSUM);
 }
 
 static void test_round_trips(void)

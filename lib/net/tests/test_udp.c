@@ -36,6 +36,12 @@ static void test_parse(void)
 	CHECK_DROP("payload corrupted",
 		   udp_parse(view_make(b, DNS_UDP_LEN), SRC, DST, &h),
 		   NET_DROP_UDP_BAD_CSUM);
+	CHECK_DROP("payload corrupted, csum_ok (vouched for): not checked",
+		   udp_parse_rx(view_make(b, DNS_UDP_LEN), SRC, DST, true, &h),
+		   NET_DROP_NONE);
+	CHECK_DROP("payload corrupted, not vouched for: checked",
+		   udp_parse_rx(view_make(b, DNS_UDP_LEN), SRC, DST, false, &h),
+		   NET_DROP_UDP_BAD_CSUM);
 	b[6] = b[7] = 0;
 	CHECK_DROP("checksum 0: not verified",
 		   udp_parse(view_make(b, DNS_UDP_LEN), SRC, DST, &h),
