@@ -17,6 +17,7 @@ command -v python3 >/dev/null || { skip "www_sendfile: python3 is not installed"
 S=$T_TMP/site
 mkdir -p "$S"
 head -c 102400 /dev/urandom >"$S/100k.bin"
+head -c 40000 /dev/urandom >"$S/40k.bin"
 # Text, so that the build keeps a gzip variant (it must be smaller).
 head -c 1700000 /dev/urandom | base64 -w 76 | head -c 2109497 >"$S/big.txt"
 echo "<p>small</p>" >"$S/index.html"
@@ -105,6 +106,61 @@ for name, h in reqs:
 assert len(buf) == 0, f"{len(buf)} bytes after the last response"
 PY
 www_alive "the large responses"
+
+# ---- the tee path (bindings/posix-socket/tcp_tee.c): a whole body of
+# 16 KiB or more goes from a pipe of its pages. A reader that does not read
+# makes the socket take only part of one: the rest must leave the shared
+# scratch pipe (or the next response, on any connection, would carry it)
+# and follow by sendfile. Other clients fetch meanwhile.
+pipes() { ls -l /proc/$WWW_PID/fd 2>/dev/null | grep -c 'pipe:'; }
+p0=$(pipes)
+curl -s -o /dev/null "$(WWW_URL /40k.bin)"
+p1=$(pipes)
+for _ in 1 2 3; do curl -s -o /dev/null "$(WWW_URL /40k.bin)"; done
+p2=$(pipes)
+if [ "$p1" = $((p0 + 1)) ] && [ "$p2" = "$p1" ]; then
+	ok "tee: the first send of 40k.bin makes one pipe of its pages, later sends reuse it ($p0 -> $p1 -> $p2 pipe ends)"
+else
+	notok "tee: pipe ends $p0 -> $p1 after the first 40k.bin, $p2 after three more (want +1, then +0)"
+fi
+check "tee: a stalled reader's partial bodies, and 20 fetches meanwhile, all intact" \
+	python3 - "$WWW_PORT" "$S" <<'PY'
+import hashlib, socket, sys, threading, time, urllib.request
+port, site = int(sys.argv[1]), sys.argv[2]
+want = {n: hashlib.sha256(open(f"{site}/{n}", "rb").read()).hexdigest() for n in ("100k.bin", "40k.bin")}
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", port))
+s.settimeout(3)
+reqs = ["100k.bin", "40k.bin"] * 20  # 2.8 MB: more than the socket takes
+s.sendall(b"".join(f"GET /{n} HTTP/1.1\r\nHost: x\r\n\r\n".encode() for n in reqs))
+time.sleep(0.3)  # not reading: the server's socket fills mid-body
+bad = []
+for i in range(20):
+    n = ("100k.bin", "40k.bin")[i % 2]
+    got = hashlib.sha256(urllib.request.urlopen(f"http://127.0.0.1:{port}/{n}").read()).hexdigest()
+    if got != want[n]:
+        bad.append(n)
+assert not bad, f"fetches with the wrong body: {bad}"
+buf = bytearray()
+while True:
+    try:
+        b = s.recv(65536)
+    except socket.timeout:
+        break
+    if not b:
+        break
+    buf += b
+for n in reqs:
+    i = buf.index(b"\r\n\r\n")
+    head = bytes(buf[:i]).decode().split("\r\n")
+    ln = int([l.split(":")[1] for l in head if l.lower().startswith("content-length")][0])
+    body = bytes(buf[i + 4:i + 4 + ln])
+    assert hashlib.sha256(body).hexdigest() == want[n], f"{n}: wrong body on the stalled connection"
+    buf = buf[i + 4 + ln:]
+assert not buf, f"{len(buf)} bytes after the last response"
+PY
+www_alive "the tee path"
 
 # ---- closing: at once when the client sent nothing more, the long way when
 # it did, and accept only once the request is there (TCP_DEFER_ACCEPT) ---

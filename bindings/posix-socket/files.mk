@@ -7,4 +7,5 @@ POSIX_SOCKET_SRCS = \
 	bindings/posix-socket/tcp_exe.c \
 	bindings/posix-socket/tcp_listen.c \
 	bindings/posix-socket/tcp_send.c \
+	bindings/posix-socket/tcp_tee.c \
 	bindings/posix-socket/udp.c

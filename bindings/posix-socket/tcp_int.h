@@ -68,6 +68,7 @@ struct tcp_conn {
 	bool shut_done;		   /* shutdown(SHUT_WR) done */
 	bool paused;		   /* pending bytes wait for a resume */
 	bool want_writable;	   /* a send came up short */
+	bool tee_short;		   /* a tcp_tee_send came up short */
 
 	uint8_t *pend; /* unconsumed received bytes (TCP_RECV_BUF) */
 	size_t pend_len;
@@ -132,6 +133,17 @@ void tcp_exe_init(void);
 off_t tcp_exe_offset(const void *p, size_t n);
 int tcp_exe_fd(void);
 void tcp_exe_disable(int err);
+
+/*
+ * A whole static range of at least 16 KiB, sent from a pipe of its pages
+ * (tcp_tee.c): the bytes the socket took (> 0), -1 with errno for the
+ * socket's error (EAGAIN: it took nothing), or TCP_TEE_NO when the range
+ * does not go this way (too small or large, out of pipes); then send it
+ * by sendfile. Whatever the socket did not take is for the caller to send
+ * again.
+ */
+#define TCP_TEE_NO (-2)
+ssize_t tcp_tee_send(int sock, const void *p, size_t n);
 
 /* The close reason a socket error stands for. */
 enum tcp_close_reason tcp_errno_reason(int err);

@@ -78,18 +78,28 @@ static void seg_push(struct tcp_conn *c, const uint8_t *p, size_t n, off_t off)
 }
 
 /*
- * Write static bytes: by sendfile from the executable at off (off >= 0),
- * else from memory. A sendfile that fails for the file's sake (not the
- * socket's: then send fails the same way) turns sendfile off for good and
- * the bytes are sent from memory. Returns what send or sendfile returned,
- * with errno.
+ * Write static bytes: from a pipe of their pages when they are the whole
+ * range a caller sent and it qualifies (tcp_tee.c: not the rest of a range
+ * sent in part, which would take a pipe of its own for one use), else by
+ * sendfile from the executable at off (off >= 0), else from memory. A sendfile
+ * that fails for the file's sake (not the socket's: then send fails the same
+ * way) turns sendfile off for good and the bytes are sent from memory. Returns
+ * what send or sendfile returned, with errno.
  */
-static ssize_t static_write(int fd, const uint8_t *p, size_t n, off_t off)
+static ssize_t static_write(struct tcp_conn *c, const uint8_t *p, size_t n,
+			    off_t off, bool whole)
 {
-	int exe = off >= 0 ? tcp_exe_fd() : -1;
+	int fd = c->pf.fd, exe = off >= 0 ? tcp_exe_fd() : -1;
 
 	if (exe >= 0) {
-		ssize_t k = sendfile(fd, exe, &off, n);
+		ssize_t k = !whole || c->tee_short ? TCP_TEE_NO
+						   : tcp_tee_send(fd, p, n);
+		if (k != TCP_TEE_NO) {
+			if (k < 0 ? errno == EAGAIN : (size_t)k < n)
+				c->tee_short = true;
+			return k;
+		}
+		k = sendfile(fd, exe, &off, n);
 		if (k > 0 || (k < 0 && (errno == EAGAIN || errno == EINTR)))
 			return k;
 		int err = k == 0 ? EIO : errno; /* 0: the file is short */
@@ -112,7 +122,7 @@ static ssize_t send_direct(struct tcp_conn *c, const void *data, size_t len,
 	if (c->state != TCP_S_OPEN || c->queued > 0)
 		return 0;
 	for (;;) {
-		ssize_t n = off >= 0 ? static_write(c->pf.fd, data, len, off)
+		ssize_t n = off >= 0 ? static_write(c, data, len, off, true)
 				     : send(c->pf.fd, data, len, fl);
 		if (n >= 0)
 			return n;
@@ -258,7 +268,7 @@ bool tcp_conn_flush(struct tcp_conn *c)
 		ssize_t n;
 
 		if (h->p && h->off >= 0) {
-			n = static_write(c->pf.fd, h->p, h->len, h->off);
+			n = static_write(c, h->p, h->len, h->off, false);
 		} else {
 			mh.msg_iovlen = (size_t)gather(c, iov);
 			n = sendmsg(c->pf.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
