@@ -60,8 +60,8 @@ static enum { TEE_UNTRIED, TEE_READY, TEE_OFF } state;
 static size_t pages_of(const uint8_t *p, size_t n)
 {
 	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(TEE_PAGE - 1);
-	uintptr_t e = ((uintptr_t)p + n + TEE_PAGE - 1) &
-		      ~(uintptr_t)(TEE_PAGE - 1);
+	uintptr_t e =
+		((uintptr_t)p + n + TEE_PAGE - 1) & ~(uintptr_t)(TEE_PAGE - 1);
 
 	return (size_t)(e - a) / TEE_PAGE;
 }
@@ -155,8 +155,7 @@ ssize_t tcp_tee_send(int sock, const void *data, size_t n)
 
 	if (state == TEE_UNTRIED)
 		init();
-	if (state != TEE_READY || n < TEE_MIN ||
-	    pages_of(p, n) > scratch_pages)
+	if (state != TEE_READY || n < TEE_MIN || pages_of(p, n) > scratch_pages)
 		return TCP_TEE_NO;
 	rd = range_pipe(p, n);
 	if (rd < 0)
