@@ -96,8 +96,12 @@ off:
 static int range_pipe(const uint8_t *p, size_t n)
 {
 	struct tee_range *r;
-	size_t pages = pages_of(p, n), done = 0;
-	int fd[2];
+	size_t pages = 1, done = 0;
+	int fd[2], sz;
+
+	/* The kernel gives pipes a power of two of pages: count those. */
+	while (pages < pages_of(p, n))
+		pages *= 2;
 
 	for (unsigned i = 0; i < nranges; i++)
 		if (ranges[i].p == p && ranges[i].n == n)
@@ -108,7 +112,8 @@ static int range_pipe(const uint8_t *p, size_t n)
 	*r = (struct tee_range){p, n, -1};
 	if (budget_used + pages > TEE_BUDGET || pipe2(fd, O_CLOEXEC) < 0)
 		return -1;
-	if (fcntl(fd[1], F_SETPIPE_SZ, (int)(pages * TEE_PAGE)) < 0)
+	sz = fcntl(fd[1], F_SETPIPE_SZ, (int)(pages * TEE_PAGE));
+	if (sz < 0)
 		goto fail;
 	while (done < n) {
 		struct iovec v = {(void *)(p + done), n - done};
@@ -120,7 +125,7 @@ static int range_pipe(const uint8_t *p, size_t n)
 		done += (size_t)k;
 	}
 	close(fd[1]);
-	budget_used += (unsigned)pages;
+	budget_used += (unsigned)sz / TEE_PAGE;
 	r->rd = fd[0];
 	return r->rd;
 fail:
