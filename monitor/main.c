@@ -85,6 +85,19 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 	return argv[++*i];
 }
 
+/* The decimal number v if it lies in [lo, hi], else -1. */
+static long whole(const char *v, unsigned long lo, unsigned long hi)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || end == v || *end || v[0] == '-' || n < lo || n > hi)
+		return -1;
+	return (long)n;
+}
+
 static void parse_args(struct opts *o, int argc, char **argv)
 {
 	const char *v;
@@ -105,23 +118,15 @@ static void parse_args(struct opts *o, int argc, char **argv)
 			i++;
 			break;
 		} else if ((v = opt_value(argc, argv, &i, "--mem"))) {
-			char *end;
-			unsigned long mib;
-			errno = 0;
-			mib = strtoul(v, &end, 10);
-			if (errno || end == v || *end || v[0] == '-' ||
-			    mib < MEM_MIN_MIB || mib > MEM_MAX_MIB)
+			long mib = whole(v, MEM_MIN_MIB, MEM_MAX_MIB);
+			if (mib < 0)
 				usage_error("--mem=%s: want a whole number of "
 					    "MiB from 2 to 4096",
 					    v);
 			o->mem_mib = (unsigned)mib;
 		} else if ((v = opt_value(argc, argv, &i, "--coalesce"))) {
-			char *end;
-			unsigned long us;
-			errno = 0;
-			us = strtoul(v, &end, 10);
-			if (errno || end == v || *end || v[0] == '-' ||
-			    us > COALESCE_MAX_US)
+			long us = whole(v, 0, COALESCE_MAX_US);
+			if (us < 0)
 				usage_error(
 					"--coalesce=%s: want a whole number "
 					"of microseconds from 0 to 10000",
