@@ -162,6 +162,25 @@ assert not buf, f"{len(buf)} bytes after the last response"
 PY
 www_alive "the tee path"
 
+# Byte ranges are ranges too: 100 different ones must not take more than
+# the table's 64 pipes, nor push out a body that is sent again and again.
+p3=$(pipes)
+rbad=0
+for i in $(seq 0 99); do
+	a=$((i * 500)) b=$((i * 500 + 20000))
+	got=$(curl -s -r "$a-$b" "$(WWW_URL /100k.bin)" | sha)
+	[ "$got" = "$(tail -c +$((a + 1)) "$S/100k.bin" | head -c $((b - a + 1)) | sha)" ] || rbad=$((rbad + 1))
+done
+eq "tee: 100 different byte ranges of 100k.bin, each body right" "$rbad" 0
+p4=$(pipes)
+curl -s -o /dev/null "$(WWW_URL /40k.bin)"
+p5=$(pipes)
+if [ "$p4" -le $((p3 + 64)) ] && [ "$p5" = "$p4" ]; then
+	ok "tee: ranges leave pipe ends bounded ($p3 -> $p4) and 40k.bin its pipe"
+else
+	notok "tee: pipe ends $p3 -> $p4 after 100 ranges (at most +64), $p5 after 40k.bin (want $p4)"
+fi
+
 # ---- closing: at once when the client sent nothing more, the long way when
 # it did, and accept only once the request is there (TCP_DEFER_ACCEPT) ---
 socks() { ls -l /proc/$WWW_PID/fd 2>/dev/null | grep -c 'socket:'; }

@@ -25,9 +25,13 @@
  * Bounded: at most TEE_RANGES ranges, each at most the scratch pipe's
  * size (1 MiB where the host allows it), and TEE_BUDGET pages in all;
  * pipes count against the user's pipe-user-pages-soft (64 MiB by
- * default). A range that cannot have its pipe (a limit, an error) is
- * remembered as such and goes by sendfile; if the scratch pipe cannot be
- * made, nothing goes this way.
+ * default). The ranges are whatever clients ask for, byte ranges (206)
+ * included, so a full table makes room: a new range takes the place of
+ * the one sent least often (its pipe closed), and a range that is asked
+ * for again and again keeps its place against any number of one-off ones.
+ * A range that cannot have its pipe (a limit, an error) is remembered as
+ * such and goes by sendfile; if the scratch pipe cannot be made, nothing
+ * goes this way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,7 +52,9 @@
 struct tee_range {
 	const uint8_t *p;
 	size_t n;
-	int rd; /* the range's pipe, or -1: it could not have one */
+	int rd;		/* the range's pipe, or -1: it could not have one */
+	unsigned pages; /* of the pipe, counted in budget_used */
+	uint64_t sends;
 };
 
 static struct tee_range ranges[TEE_RANGES];
@@ -92,6 +98,23 @@ off:
 	scratch[0] = scratch[1] = -1;
 }
 
+/* The slot for a new range: a free one, else the range sent least often,
+ * its pipe closed and its pages given back. */
+static struct tee_range *slot_for_new(void)
+{
+	struct tee_range *v = &ranges[0];
+
+	if (nranges < TEE_RANGES)
+		return &ranges[nranges++];
+	for (unsigned i = 1; i < TEE_RANGES; i++)
+		if (ranges[i].sends < v->sends)
+			v = &ranges[i];
+	if (v->rd >= 0)
+		close(v->rd);
+	budget_used -= v->pages;
+	return v;
+}
+
 /* The range's pipe, made at its first send: its read end, or -1. */
 static int range_pipe(const uint8_t *p, size_t n)
 {
@@ -99,17 +122,16 @@ static int range_pipe(const uint8_t *p, size_t n)
 	size_t pages = 1, done = 0;
 	int fd[2], sz;
 
+	for (unsigned i = 0; i < nranges; i++)
+		if (ranges[i].p == p && ranges[i].n == n) {
+			ranges[i].sends++;
+			return ranges[i].rd;
+		}
 	/* The kernel gives pipes a power of two of pages: count those. */
 	while (pages < pages_of(p, n))
 		pages *= 2;
-
-	for (unsigned i = 0; i < nranges; i++)
-		if (ranges[i].p == p && ranges[i].n == n)
-			return ranges[i].rd;
-	if (nranges == TEE_RANGES)
-		return -1;
-	r = &ranges[nranges++];
-	*r = (struct tee_range){p, n, -1};
+	r = slot_for_new();
+	*r = (struct tee_range){p, n, -1, 0, 1};
 	if (budget_used + pages > TEE_BUDGET || pipe2(fd, O_CLOEXEC) < 0)
 		return -1;
 	sz = fcntl(fd[1], F_SETPIPE_SZ, (int)(pages * TEE_PAGE));
@@ -125,7 +147,8 @@ static int range_pipe(const uint8_t *p, size_t n)
 		done += (size_t)k;
 	}
 	close(fd[1]);
-	budget_used += (unsigned)sz / TEE_PAGE;
+	r->pages = (unsigned)sz / TEE_PAGE;
+	budget_used += r->pages;
 	r->rd = fd[0];
 	return r->rd;
 fail:
